@@ -1,0 +1,9 @@
+/* bootgate CLI — the command table's entry points, one file per command. */
+#ifndef BOOTGATE_CMD_COMMANDS_H
+#define BOOTGATE_CMD_COMMANDS_H
+
+/* Each returns the process exit code (DESIGN.md: 0 pass, 1 gate closed,
+ * 2 usage/configuration, 3 could not evaluate).  argv[0] is the command name. */
+int cmd_lint(int argc, char **argv);
+
+#endif

@@ -1,0 +1,116 @@
+/* bootgate CLI — shared output options. */
+#include "options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_outputs_add_format(cli_outputs *o, const char *name)
+{
+	bg_format f;
+	if (bg_format_parse(name, &f) != 0) {
+		fprintf(stderr, "bootgate: unknown format '%s' (use text, json, sarif, codeclimate, junit or github)\n",
+			name);
+		return -1;
+	}
+	if (o->n == CLI_MAX_OUTPUTS) {
+		fprintf(stderr, "bootgate: at most %d outputs\n", CLI_MAX_OUTPUTS);
+		return -1;
+	}
+	o->v[o->n].format = f;
+	o->v[o->n].path = NULL;
+	o->n++;
+	return 0;
+}
+
+int cli_outputs_set_path(cli_outputs *o, const char *path)
+{
+	if (o->n == 0 || o->v[o->n - 1].path) {
+		fprintf(stderr, "bootgate: --output %s must follow the --format it is for\n", path);
+		return -1;
+	}
+	if (strcmp(path, "-") != 0)
+		o->v[o->n - 1].path = path;
+	return 0;
+}
+
+int cli_outputs_finish(cli_outputs *o)
+{
+	if (o->n == 0) {
+		o->v[0].format = BG_FORMAT_TEXT;
+		o->v[0].path = NULL;
+		o->n = 1;
+	}
+	size_t to_stdout = 0;
+	for (size_t i = 0; i < o->n; i++)
+		to_stdout += o->v[i].path == NULL;
+	if (to_stdout > 1) {
+		fputs("bootgate: more than one --format goes to standard output; give each extra one an --output FILE\n",
+		      stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_one(bg_format format, const char *path, const bg_report *r)
+{
+	bg_error err = {0};
+	if (!path) {
+		bg_report copy = *r;
+		copy.color = format == BG_FORMAT_TEXT && r->color;
+		int rc = bg_report_write(stdout, format, &copy, &err);
+		if (fflush(stdout) != 0 && rc == 0)
+			rc = bg_error_set(&err, BG_E_EVAL, "standard output: %s", strerror(errno));
+		if (rc != 0)
+			fprintf(stderr, "bootgate: %s\n", err.message);
+		return rc ? -1 : 0;
+	}
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return -1;
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "bootgate: cannot write %s: %s\n", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	bg_report copy = *r;
+	copy.color = false;
+	int rc = bg_report_write(f, format, &copy, &err);
+	if (fclose(f) != 0 && rc == 0)
+		rc = bg_error_set(&err, BG_E_EVAL, "%s: %s", path, strerror(errno));
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = bg_error_set(&err, BG_E_EVAL, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+	if (rc != 0) {
+		fprintf(stderr, "bootgate: %s\n", err.message);
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc ? -1 : 0;
+}
+
+int cli_outputs_write(const cli_outputs *o, const bg_report *r)
+{
+	int rc = 0;
+	for (size_t i = 0; i < o->n; i++)
+		if (write_one(o->v[i].format, o->v[i].path, r) != 0)
+			rc = -1;
+	return rc;
+}
+
+int cli_parse_threshold(const char *name, bg_severity *out)
+{
+	if (bg_severity_parse(name, out) != 0) {
+		fprintf(stderr, "bootgate: unknown failure threshold '%s' (use error, warning, info or none)\n", name);
+		return -1;
+	}
+	return 0;
+}
+
+bool cli_stdout_color(void)
+{
+	const char *nc = getenv("NO_COLOR");
+	return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
