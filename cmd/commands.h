@@ -5,5 +5,6 @@
 /* Each returns the process exit code (DESIGN.md: 0 pass, 1 gate closed,
  * 2 usage/configuration, 3 could not evaluate).  argv[0] is the command name. */
 int cmd_lint(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 #endif

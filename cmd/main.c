@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"lint", cmd_lint, "check Containerfiles: pinned images, verified sources, no broad contexts"},
+	{"inspect", cmd_inspect, "show an image's verified digests, platform, labels and layers"},
 };
 
 static void usage(FILE *out)
