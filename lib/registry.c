@@ -1608,6 +1608,16 @@ int bg_registry_new(const char *domain, const bg_registry_options *opts, bg_regi
 	return 0;
 }
 
+char *bg_registry_describe_url(const bg_registry *r, const char *repository, const char *kind,
+			       const char *reference)
+{
+	char *url = NULL;
+	bg_error e = {0};
+	if (bg_registry_url(r->domain, r->use_http, repository, kind, reference, &url, &e) < 0)
+		return NULL;
+	return url;
+}
+
 void bg_registry_free(bg_registry *r)
 {
 	if (!r)

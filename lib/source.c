@@ -184,7 +184,9 @@ static int blob_open(bg_source *s, const bg_descriptor *d, uint64_t limit, bg_bl
 		return bg_error_set(err, BG_E_EVAL, "refusing blob digest \"%.150s\": %s",
 				    d && d->digest ? d->digest : "(none)",
 				    d && d->digest ? derr.message : "no digest");
-	_cleanup_free_ char *where = source_describe(s);
+	_cleanup_free_ char *where = s->ops->describe_blob ? s->ops->describe_blob(s, d) : NULL;
+	if (!where)
+		where = source_describe(s);
 	if (!where)
 		return bg_error_set(err, BG_E_NOMEM, "out of memory opening blob %s", d->digest);
 

@@ -76,7 +76,14 @@ static void registry_close(bg_source *s)
 	s->impl = NULL;
 }
 
+static char *registry_describe_blob(bg_source *s, const bg_descriptor *d)
+{
+	registry_source *rs = s->impl;
+	return bg_registry_describe_url(rs->reg, rs->repository, "blobs", d->digest);
+}
+
 static const bg_source_ops registry_ops = {
+	.describe_blob = registry_describe_blob,
 	.name = "docker",
 	.get_manifest = registry_get_manifest,
 	.open_blob = registry_open_blob,

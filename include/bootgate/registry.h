@@ -81,6 +81,11 @@ int bg_registry_new(const char *domain, const bg_registry_options *opts, bg_regi
 		    bg_error *err);
 void bg_registry_free(bg_registry *r);
 
+/* The URL a request for repository/kind/reference goes to (kind "blobs" or
+ * "manifests"), for messages; NULL when it cannot be built or on OOM. */
+char *bg_registry_describe_url(const bg_registry *r, const char *repository, const char *kind,
+			       const char *reference);
+
 /* A manifest as served.  data is NUL-terminated (len excludes the NUL);
  * NULL after a HEAD. */
 typedef struct bg_registry_manifest {

@@ -75,6 +75,9 @@ typedef struct bg_source_ops {
 	int (*open_blob)(bg_source *s, const bg_descriptor *d, void **handle, bg_error *err);
 	ssize_t (*read_blob)(void *handle, void *buf, size_t len, bg_error *err);
 	void (*close_blob)(void *handle);
+	/* Optional: where the blob is read from (a URL, a path), for messages;
+	 * NULL falls back to the image name. */
+	char *(*describe_blob)(bg_source *s, const bg_descriptor *d);
 	void (*close)(bg_source *s);
 } bg_source_ops;
 

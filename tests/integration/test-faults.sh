@@ -219,6 +219,8 @@ bg inspect "${CERTS[@]}" "${FAST[@]}" "docker://$F/ftamper/team/app:oci"
 is "$RC" 3 "tampered config blob: exit 3"
 err_has "$CONFIG" && err_has "$TAMPERED"
 ok $? "tampered config blob: the message names the expected and the received digest"
+err_has "$F/v2/ftamper/team/app/blobs/$CONFIG"
+ok $? "tampered config blob: the message names the URL"
 
 # Tampered layer: found only when the layers are read.
 bg inspect "${CERTS[@]}" "${FAST[@]}" "docker://$F/fflip/team/app:oci"
@@ -232,6 +234,8 @@ open(sys.argv[1] + ".flipped", "wb").write(b)' "$WORK/layer"
 FLIPPED=$(sha256_of "$WORK/layer.flipped")
 err_has "$BIGLAYER" && err_has "$FLIPPED"
 ok $? "tampered layer: the message names the expected and the received digest"
+err_has "$F/v2/fflip/team/app/blobs/$BIGLAYER"
+ok $? "tampered layer: the message names the URL"
 
 # Tampered manifest pinned by digest.
 sed 's/"schemaVersion":2/"schemaVersion": 2/' "$WORK/manifest.json" >"$WORK/manifest.tampered"
