@@ -28,7 +28,16 @@
  * ONBUILD ONBUILD later anyway, this only bounds the recursion. */
 #define MAX_ONBUILD_DEPTH 16
 
-/* --- small growable arrays ------------------------------------------------- */
+/* --- storage ----------------------------------------------------------------- */
+
+/* A parsed file and the arena that holds every string and array of its
+ * instructions (and their comments, heredocs, triggers and directives):
+ * parsing allocates from large blocks, and freeing is a handful of calls.
+ * The public struct comes first, so the caller's pointer is this one. */
+typedef struct cf_owned {
+	bg_containerfile cf;
+	bg_arena arena;
+} cf_owned;
 
 static bool grow(void **v, size_t *cap, size_t need, size_t size)
 {
@@ -45,41 +54,37 @@ static bool grow(void **v, size_t *cap, size_t need, size_t size)
 	return true;
 }
 
+/* A scratch list of arguments (or flags) being collected for one
+ * instruction; the strings are in the arena, the list itself is reused. */
 typedef struct arglist {
 	bg_arg *v;
 	size_t n, cap;
 } arglist;
 
-static int arglist_push(arglist *a, const char *s, size_t len)
+static int arglist_push_arena(arglist *a, char *s, size_t len)
 {
 	if (!grow((void **)&a->v, &a->cap, a->n + 1, sizeof *a->v))
 		return BG_E_NOMEM;
-	char *d = bg_strndup(s, len);
-	if (!d)
-		return BG_E_NOMEM;
-	a->v[a->n++] = (bg_arg){d, len};
+	a->v[a->n++] = (bg_arg){s, len};
 	return 0;
-}
-
-static void arglist_free(arglist *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i].s);
-	free(a->v);
-	memset(a, 0, sizeof *a);
 }
 
 /* --- parser state ------------------------------------------------------------ */
 
 typedef struct parser {
 	bg_containerfile *cf;
+	bg_arena *arena;
 	bg_error *err;
 	char escape;
 	bool directives_done;
 	bool seen_syntax, seen_escape, seen_check;
-	bg_comment *comments; /* pending comments for the next instruction */
+	bg_comment *comments; /* pending comments for the next instruction (texts in the arena) */
 	size_t n_comments, cap_comments;
 	size_t cap_nodes, cap_directives, cap_empty;
+	/* Scratch space reused from one instruction to the next. */
+	bg_strbuf line;       /* the logical line */
+	bg_strbuf word;       /* the word being built */
+	arglist flags, args, words;
 } parser;
 
 static int parse_error(parser *p, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -96,6 +101,25 @@ static int parse_error(parser *p, unsigned line, const char *fmt, ...)
 static int oom(parser *p)
 {
 	return bg_error_set(p->err, BG_E_NOMEM, "%s: out of memory while parsing", p->cf->name);
+}
+
+/* Copy s[0..len) to the arena and add it to a scratch list. */
+static int arglist_push(parser *p, arglist *a, const char *s, size_t len)
+{
+	char *d = bg_arena_strndup(p->arena, s, len);
+	if (!d)
+		return BG_E_NOMEM;
+	return arglist_push_arena(a, d, len);
+}
+
+/* Add the word built in p->word to a scratch list and empty p->word. */
+static int push_word(parser *p, arglist *a)
+{
+	if (p->word.oom)
+		return BG_E_NOMEM;
+	int rc = arglist_push(p, a, p->word.s ? p->word.s : "", p->word.len);
+	p->word.len = 0;
+	return rc;
 }
 
 /* Physical line i (0-based) with its '\n', as bufio.Scanner + scanLines give it. */
@@ -157,14 +181,11 @@ static int add_directive(parser *p, const char *key, const char *v, size_t vn, u
 		  sizeof *cf->directives))
 		return oom(p);
 	bg_directive *d = &cf->directives[cf->n_directives];
-	d->name = bg_strdup(key);
-	d->value = bg_strndup(v, vn);
+	d->name = bg_arena_strndup(p->arena, key, strlen(key));
+	d->value = bg_arena_strndup(p->arena, v, vn);
 	d->line = line;
-	if (!d->name || !d->value) {
-		free(d->name);
-		free(d->value);
+	if (!d->name || !d->value)
 		return oom(p);
-	}
 	cf->n_directives++;
 	return 0;
 }
@@ -263,21 +284,21 @@ static size_t continuation(const char *s, size_t n, char escape)
 typedef struct split {
 	const char *cmd;
 	size_t cmd_len;
-	bg_strv flags;
 	const char *args;
 	size_t args_len;
 } split;
 
 /* extractBuilderFlags: leading "--" words, quotes and escapes processed,
  * byte by byte as BuildKit does (a byte >= 0x80 is taken as the rune of that
- * value).  A bare "--" ends the flags. */
-static int extract_flags(const char *line, size_t len, char escape, split *out)
+ * value).  A bare "--" ends the flags.  The flags go to p->flags. */
+static int extract_flags(parser *p, const char *line, size_t len, char escape, split *out)
 {
 	enum { SPACES, WORD, QUOTE } phase = SPACES;
-	bg_strbuf word = {0};
+	bg_strbuf *word = &p->word;
 	char quote = 0;
 	bool blank_ok = false;
 	unsigned char ch = 0;
+	word->len = 0;
 	out->args = line + len;
 	out->args_len = 0;
 	for (size_t pos = 0; pos <= len; pos++) {
@@ -295,13 +316,10 @@ static int extract_flags(const char *line, size_t len, char escape, split *out)
 			}
 			phase = WORD;
 		}
-		bool is_dashdash = word.len == 2 && memcmp(word.s, "--", 2) == 0;
+		bool is_dashdash = word->len == 2 && memcmp(word->s, "--", 2) == 0;
 		if (pos == len) {
-			if (!is_dashdash && (blank_ok || word.len > 0)) {
-				bg_strbuf_add(&word, "", 0);
-				if (bg_strv_push_take(&out->flags, bg_strbuf_take(&word)) < 0)
-					return BG_E_NOMEM;
-			}
+			if (!is_dashdash && (blank_ok || word->len > 0) && push_word(p, &p->flags) < 0)
+				return BG_E_NOMEM;
 			break;
 		}
 		if (phase == WORD) {
@@ -312,12 +330,9 @@ static int extract_flags(const char *line, size_t len, char escape, split *out)
 					out->args_len = len - pos;
 					break;
 				}
-				if (blank_ok || word.len > 0) {
-					bg_strbuf_add(&word, "", 0);
-					if (bg_strv_push_take(&out->flags, bg_strbuf_take(&word)) < 0)
-						return BG_E_NOMEM;
-				}
-				bg_strbuf_free(&word);
+				if ((blank_ok || word->len > 0) && push_word(p, &p->flags) < 0)
+					return BG_E_NOMEM;
+				word->len = 0;
 				blank_ok = false;
 				continue;
 			}
@@ -327,12 +342,23 @@ static int extract_flags(const char *line, size_t len, char escape, split *out)
 				phase = QUOTE;
 				continue;
 			}
+			if (ch < 0x80 && ch != (unsigned char)escape) {
+				/* A run of ASCII without blanks, quotes or escapes
+				 * is copied in one go. */
+				size_t end = pos + 1;
+				while (end < len && (unsigned char)line[end] < 0x80 && !is_space_byte((unsigned char)line[end]) &&
+				       line[end] != '\'' && line[end] != '"' && line[end] != escape)
+					end++;
+				bg_strbuf_add(word, line + pos, end - pos);
+				pos = end - 1;
+				continue;
+			}
 			if (ch == (unsigned char)escape) {
 				if (pos + 1 == len)
 					continue;
 				ch = (unsigned char)line[++pos];
 			}
-			bg_utf8_append(&word, ch);
+			bg_utf8_append(word, ch);
 			continue;
 		}
 		/* QUOTE */
@@ -347,15 +373,13 @@ static int extract_flags(const char *line, size_t len, char escape, split *out)
 			}
 			ch = (unsigned char)line[++pos];
 		}
-		bg_utf8_append(&word, ch);
+		bg_utf8_append(word, ch);
 	}
-	bool nomem = word.oom;
-	bg_strbuf_free(&word);
-	return nomem ? BG_E_NOMEM : 0;
+	return word->oom ? BG_E_NOMEM : 0;
 }
 
-/* splitCommand: keyword, flags, and the trimmed rest. */
-static int split_command(const char *line, size_t len, char escape, split *out)
+/* splitCommand: keyword, flags (to p->flags), and the trimmed rest. */
+static int split_command(parser *p, const char *line, size_t len, char escape, split *out)
 {
 	memset(out, 0, sizeof *out);
 	trim_space(&line, &len);
@@ -370,7 +394,7 @@ static int split_command(const char *line, size_t len, char escape, split *out)
 	size_t j = k;
 	while (j < len && is_ws_re(line[j]))
 		j++;
-	int rc = extract_flags(line + j, len - j, escape, out);
+	int rc = extract_flags(p, line + j, len - j, escape, out);
 	if (rc < 0)
 		return rc;
 	trim_space(&out->args, &out->args_len);
@@ -379,14 +403,24 @@ static int split_command(const char *line, size_t len, char escape, split *out)
 
 /* --- argument parsers (line_parsers.go) ---------------------------------------------- */
 
-/* parseWords: words split on white space, quotes and escapes kept. */
-static int parse_words(const char *rest, size_t len, char escape, bg_strv *out)
+/* An ASCII byte that parse_words copies as it is: not white space, not a
+ * quote, not the escape. */
+static bool plain_word_byte(unsigned char c, char escape)
+{
+	return c < 0x80 && c != ' ' && !(c >= '\t' && c <= '\r') && c != '\'' && c != '"' &&
+	       c != (unsigned char)escape;
+}
+
+/* parseWords: words split on white space, quotes and escapes kept; each
+ * word is added to out. */
+static int parse_words(parser *p, const char *rest, size_t len, char escape, arglist *out)
 {
 	enum { SPACES, WORD, QUOTE } phase = SPACES;
-	bg_strbuf word = {0};
+	bg_strbuf *word = &p->word;
 	uint32_t quote = 0, ch = 0;
 	bool blank_ok = false;
 	size_t w = 0;
+	word->len = 0;
 	for (size_t pos = 0; pos <= len; pos += w) {
 		if (pos != len)
 			ch = bg_utf8_decode(rest + pos, len - pos, &w);
@@ -398,22 +432,25 @@ static int parse_words(const char *rest, size_t len, char escape, bg_strv *out)
 			phase = WORD;
 		}
 		if (pos == len) {
-			if (blank_ok || word.len > 0) {
-				bg_strbuf_add(&word, "", 0);
-				if (bg_strv_push_take(out, bg_strbuf_take(&word)) < 0)
-					return BG_E_NOMEM;
-			}
+			if ((blank_ok || word->len > 0) && push_word(p, out) < 0)
+				return BG_E_NOMEM;
 			break;
 		}
 		if (phase == WORD) {
+			if (plain_word_byte((unsigned char)rest[pos], escape)) {
+				/* A run of ordinary characters is copied in one go. */
+				size_t end = pos + 1;
+				while (end < len && plain_word_byte((unsigned char)rest[end], escape))
+					end++;
+				bg_strbuf_add(word, rest + pos, end - pos);
+				w = end - pos;
+				continue;
+			}
 			if (bg_unicode_is_space(ch)) {
 				phase = SPACES;
-				if (blank_ok || word.len > 0) {
-					bg_strbuf_add(&word, "", 0);
-					if (bg_strv_push_take(out, bg_strbuf_take(&word)) < 0)
-						return BG_E_NOMEM;
-				}
-				bg_strbuf_free(&word);
+				if ((blank_ok || word->len > 0) && push_word(p, out) < 0)
+					return BG_E_NOMEM;
+				word->len = 0;
 				blank_ok = false;
 				continue;
 			}
@@ -426,11 +463,11 @@ static int parse_words(const char *rest, size_t len, char escape, bg_strv *out)
 				if (pos + w == len)
 					continue; /* an escape at the very end is dropped */
 				/* Unquoted: keep the escape and the next character. */
-				bg_utf8_append(&word, ch);
+				bg_utf8_append(word, ch);
 				pos += w;
 				ch = bg_utf8_decode(rest + pos, len - pos, &w);
 			}
-			bg_utf8_append(&word, ch);
+			bg_utf8_append(word, ch);
 			continue;
 		}
 		/* QUOTE */
@@ -442,25 +479,23 @@ static int parse_words(const char *rest, size_t len, char escape, bg_strv *out)
 				continue;
 			}
 			pos += w;
-			bg_utf8_append(&word, ch);
+			bg_utf8_append(word, ch);
 			ch = bg_utf8_decode(rest + pos, len - pos, &w);
 		}
-		bg_utf8_append(&word, ch);
+		bg_utf8_append(word, ch);
 	}
-	bool nomem = word.oom;
-	bg_strbuf_free(&word);
-	return nomem ? BG_E_NOMEM : 0;
+	return word->oom ? BG_E_NOMEM : 0;
 }
 
 /* Split on runs of [\t\v\f\r ] (rest is already trimmed). */
-static int split_ws(const char *s, size_t n, arglist *args)
+static int split_ws(parser *p, const char *s, size_t n)
 {
 	size_t i = 0;
 	while (i < n) {
 		size_t j = i;
 		while (j < n && !is_ws_re(s[j]))
 			j++;
-		if (arglist_push(args, s + i, j - i) < 0)
+		if (arglist_push(p, &p->args, s + i, j - i) < 0)
 			return BG_E_NOMEM;
 		while (j < n && is_ws_re(s[j]))
 			j++;
@@ -471,18 +506,19 @@ static int split_ws(const char *s, size_t n, arglist *args)
 
 static int emit_arg(void *ctx, const char *s, size_t len)
 {
-	return arglist_push(ctx, s, len);
+	parser *p = ctx;
+	return arglist_push(p, &p->args, s, len);
 }
 
 #define ERR_NOT_STRING_ARRAY "when using JSON array syntax, arrays must be comprised of strings only"
 
-/* parseJSON: 1 = JSON form, 0 = not JSON, <0 = error. */
-static int parse_json(parser *p, unsigned line, const char *rest, size_t len, arglist *args)
+/* parseJSON: 1 = JSON form (elements added to p->args), 0 = not JSON, <0 = error. */
+static int parse_json(parser *p, unsigned line, const char *rest, size_t len)
 {
 	size_t k = bg_go_space_prefix(rest, len);
 	if (k >= len || rest[k] != '[')
 		return 0;
-	int r = bg_go_json_string_array(rest + k, len - k, emit_arg, args);
+	int r = bg_go_json_string_array(rest + k, len - k, emit_arg, p);
 	if (r == -1)
 		return parse_error(p, line, "%s", ERR_NOT_STRING_ARRAY);
 	if (r < 0)
@@ -492,8 +528,6 @@ static int parse_json(parser *p, unsigned line, const char *rest, size_t len, ar
 
 /* --- instructions ---------------------------------------------------------------------- */
 
-static void instruction_clear(bg_instruction *ins);
-
 static void strip_dup(char *d, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -501,11 +535,36 @@ static void strip_dup(char *d, const char *s, size_t n)
 	d[n] = '\0';
 }
 
-static int set_args(bg_instruction *ins, arglist *a)
+/* Move the collected flags to the instruction (NULL-terminated, as a
+ * bg_strv; NULL when there are none). */
+static int take_flags(parser *p, bg_instruction *ins)
 {
-	ins->args = a->v;
-	ins->n_args = a->n;
-	memset(a, 0, sizeof *a);
+	size_t n = p->flags.n;
+	p->flags.n = 0;
+	if (n == 0)
+		return 0;
+	char **v = bg_arena_array(p->arena, n + 1, sizeof *v);
+	if (!v)
+		return BG_E_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		v[i] = p->flags.v[i].s;
+	v[n] = NULL;
+	ins->flags = v;
+	ins->n_flags = n;
+	return 0;
+}
+
+/* Move the collected arguments to the instruction (NULL when none). */
+static int take_args(parser *p, bg_instruction *ins)
+{
+	size_t n = p->args.n;
+	p->args.n = 0;
+	if (n == 0)
+		return 0;
+	ins->args = bg_arena_memdup(p->arena, p->args.v, n * sizeof *p->args.v);
+	if (!ins->args)
+		return BG_E_NOMEM;
+	ins->n_args = n;
 	return 0;
 }
 
@@ -516,23 +575,116 @@ enum kw {
 	KW_VOLUME, KW_WORKDIR,
 };
 
+/* Three lookups per instruction (parse, validate, the stage check): the
+ * first byte picks the candidates. */
+/* strcmp for the short keywords, inline. */
+static bool same_str(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
 static enum kw keyword_id(const char *kw)
 {
-	static const struct {
-		const char *name;
-		enum kw id;
-	} table[] = {
-		{"add", KW_ADD},         {"arg", KW_ARG},       {"cmd", KW_CMD},
-		{"copy", KW_COPY},       {"entrypoint", KW_ENTRYPOINT}, {"env", KW_ENV},
-		{"expose", KW_EXPOSE},   {"from", KW_FROM},     {"healthcheck", KW_HEALTHCHECK},
-		{"label", KW_LABEL},     {"maintainer", KW_MAINTAINER}, {"onbuild", KW_ONBUILD},
-		{"run", KW_RUN},         {"shell", KW_SHELL},   {"stopsignal", KW_STOPSIGNAL},
-		{"user", KW_USER},       {"volume", KW_VOLUME}, {"workdir", KW_WORKDIR},
-	};
-	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-		if (table[i].name[0] == kw[0] && strcmp(table[i].name, kw) == 0)
-			return table[i].id;
+#define KW_IS(name, id) \
+	if (same_str(kw, name)) \
+		return id
+	switch (kw[0]) {
+	case 'a':
+		KW_IS("add", KW_ADD);
+		KW_IS("arg", KW_ARG);
+		break;
+	case 'c':
+		KW_IS("cmd", KW_CMD);
+		KW_IS("copy", KW_COPY);
+		break;
+	case 'e':
+		KW_IS("entrypoint", KW_ENTRYPOINT);
+		KW_IS("env", KW_ENV);
+		KW_IS("expose", KW_EXPOSE);
+		break;
+	case 'f':
+		KW_IS("from", KW_FROM);
+		break;
+	case 'h':
+		KW_IS("healthcheck", KW_HEALTHCHECK);
+		break;
+	case 'l':
+		KW_IS("label", KW_LABEL);
+		break;
+	case 'm':
+		KW_IS("maintainer", KW_MAINTAINER);
+		break;
+	case 'o':
+		KW_IS("onbuild", KW_ONBUILD);
+		break;
+	case 'r':
+		KW_IS("run", KW_RUN);
+		break;
+	case 's':
+		KW_IS("shell", KW_SHELL);
+		KW_IS("stopsignal", KW_STOPSIGNAL);
+		break;
+	case 'u':
+		KW_IS("user", KW_USER);
+		break;
+	case 'v':
+		KW_IS("volume", KW_VOLUME);
+		break;
+	case 'w':
+		KW_IS("workdir", KW_WORKDIR);
+		break;
+	}
+#undef KW_IS
 	return KW_UNKNOWN;
+}
+
+/* parseNameVal (ENV, LABEL): "KEY value" (legacy) or "k=v k2=v2"; triples
+ * with the separator ("" or "=") as the third element. */
+static int parse_name_val(parser *p, unsigned line, const char *kw, const char *rest, size_t rn)
+{
+	p->words.n = 0;
+	if (parse_words(p, rest, rn, p->escape, &p->words) < 0)
+		return oom(p);
+	const char *upper_kw = !strcmp(kw, "env") ? "ENV" : "LABEL";
+	if (p->words.n > 0 && !memchr(p->words.v[0].s, '=', p->words.v[0].len)) {
+		size_t k = 0;
+		while (k < rn && !is_ws_re(rest[k]))
+			k++;
+		size_t j = k;
+		while (j < rn && is_ws_re(rest[j]))
+			j++;
+		if (k == rn)
+			return parse_error(p, line, "%s must have two arguments (%s NAME VALUE, or better %s NAME=VALUE)",
+					   upper_kw, upper_kw, upper_kw);
+		if (arglist_push(p, &p->args, rest, k) < 0 || arglist_push(p, &p->args, rest + j, rn - j) < 0 ||
+		    arglist_push(p, &p->args, "", 0) < 0)
+			return oom(p);
+		return 0;
+	}
+	for (size_t i = 0; i < p->words.n; i++) {
+		char *word = p->words.v[i].s;
+		size_t len = p->words.v[i].len;
+		char *eq = memchr(word, '=', len);
+		if (!eq) {
+			bg_strbuf q = {0};
+			bg_go_quote(&q, word, len);
+			int rc = parse_error(p, line, "Syntax error - can't find = in %s. Must be of the form: name=value",
+					     q.s ? q.s : "");
+			bg_strbuf_free(&q);
+			return rc;
+		}
+		/* The word is ours (in the arena): split it in place. */
+		*eq = '\0';
+		size_t kl = (size_t)(eq - word);
+		if (arglist_push_arena(&p->args, word, kl) < 0 || arglist_push_arena(&p->args, eq + 1, len - kl - 1) < 0 ||
+		    arglist_push(p, &p->args, "=", 1) < 0)
+			return oom(p);
+	}
+	return 0;
 }
 
 /* newNodeFromLine: keyword, flags and arguments of one logical line. */
@@ -540,107 +692,52 @@ static int node_from_line(parser *p, unsigned line, const char *text, size_t len
 			  bg_instruction *ins)
 {
 	split sp;
-	arglist args = {0};
-	int rc = split_command(text, len, p->escape, &sp);
-	if (rc < 0)
-		goto nomem;
-	ins->keyword = malloc(sp.cmd_len + 1);
-	ins->original = bg_strndup(text, len);
-	if (!ins->keyword || !ins->original)
-		goto nomem;
+	p->flags.n = 0;
+	p->args.n = 0;
+	if (split_command(p, text, len, p->escape, &sp) < 0)
+		return oom(p);
+	ins->keyword = bg_arena_alloc_aligned(p->arena, sp.cmd_len + 1, 1);
+	ins->original = bg_arena_strndup(p->arena, text, len);
+	if (!ins->keyword || !ins->original || take_flags(p, ins) < 0)
+		return oom(p);
 	strip_dup(ins->keyword, sp.cmd, sp.cmd_len);
-	ins->flags = sp.flags.v;
-	ins->n_flags = sp.flags.n;
-	memset(&sp.flags, 0, sizeof sp.flags); /* now owned by ins */
 
 	const char *kw = ins->keyword, *rest = sp.args;
 	size_t rn = sp.args_len;
+	int rc = 0;
 	enum kw id = keyword_id(kw);
 	if (id == KW_ADD || id == KW_COPY || id == KW_VOLUME) {
 		/* parseMaybeJSONToList */
-		rc = parse_json(p, line, rest, rn, &args);
+		rc = parse_json(p, line, rest, rn);
 		if (rc < 0)
-			goto fail;
+			return rc;
 		ins->json = rc == 1;
-		if (rc == 0 && split_ws(rest, rn, &args) < 0)
-			goto nomem;
+		if (rc == 0 && split_ws(p, rest, rn) < 0)
+			return oom(p);
 	} else if (id == KW_RUN || id == KW_CMD || id == KW_ENTRYPOINT || id == KW_SHELL) {
 		/* parseMaybeJSON */
 		if (rn > 0) {
-			rc = parse_json(p, line, rest, rn, &args);
+			rc = parse_json(p, line, rest, rn);
 			if (rc < 0)
-				goto fail;
+				return rc;
 			ins->json = rc == 1;
-			if (rc == 0 && arglist_push(&args, rest, rn) < 0)
-				goto nomem;
+			if (rc == 0 && arglist_push(p, &p->args, rest, rn) < 0)
+				return oom(p);
 		}
 	} else if (id == KW_FROM || id == KW_EXPOSE) {
-		if (split_ws(rest, rn, &args) < 0)
-			goto nomem;
+		if (split_ws(p, rest, rn) < 0)
+			return oom(p);
 	} else if (id == KW_ARG) {
 		/* parseNameOrNameVal */
-		bg_strv words = {0};
-		if (parse_words(rest, rn, p->escape, &words) < 0) {
-			bg_strv_free(&words);
-			goto nomem;
-		}
-		for (size_t i = 0; i < words.n; i++) {
-			if (arglist_push(&args, words.v[i], strlen(words.v[i])) < 0) {
-				bg_strv_free(&words);
-				goto nomem;
-			}
-		}
-		bg_strv_free(&words);
+		if (parse_words(p, rest, rn, p->escape, &p->args) < 0)
+			return oom(p);
 	} else if (id == KW_ENV || id == KW_LABEL) {
-		/* parseNameVal: "KEY value" (legacy) or "k=v k2=v2"; triples with
-		 * the separator ("" or "=") as the third element. */
-		bg_strv words = {0};
-		if (parse_words(rest, rn, p->escape, &words) < 0) {
-			bg_strv_free(&words);
-			goto nomem;
-		}
-		if (words.n > 0 && !strchr(words.v[0], '=')) {
-			size_t k = 0;
-			while (k < rn && !is_ws_re(rest[k]))
-				k++;
-			size_t j = k;
-			while (j < rn && is_ws_re(rest[j]))
-				j++;
-			if (k == rn) {
-				bg_strv_free(&words);
-				rc = parse_error(p, line, "%s must have two arguments (%s NAME VALUE, or better %s NAME=VALUE)",
-						 !strcmp(kw, "env") ? "ENV" : "LABEL", !strcmp(kw, "env") ? "ENV" : "LABEL",
-						 !strcmp(kw, "env") ? "ENV" : "LABEL");
-				goto fail;
-			}
-			if (arglist_push(&args, rest, k) < 0 || arglist_push(&args, rest + j, rn - j) < 0 ||
-			    arglist_push(&args, "", 0) < 0) {
-				bg_strv_free(&words);
-				goto nomem;
-			}
-		} else {
-			for (size_t i = 0; i < words.n; i++) {
-				char *eq = strchr(words.v[i], '=');
-				if (!eq) {
-					bg_strbuf q = {0};
-					bg_go_quote(&q, words.v[i], strlen(words.v[i]));
-					rc = parse_error(p, line, "Syntax error - can't find = in %s. Must be of the form: name=value",
-							 q.s ? q.s : "");
-					bg_strbuf_free(&q);
-					bg_strv_free(&words);
-					goto fail;
-				}
-				if (arglist_push(&args, words.v[i], (size_t)(eq - words.v[i])) < 0 ||
-				    arglist_push(&args, eq + 1, strlen(eq + 1)) < 0 || arglist_push(&args, "=", 1) < 0) {
-					bg_strv_free(&words);
-					goto nomem;
-				}
-			}
-		}
-		bg_strv_free(&words);
+		rc = parse_name_val(p, line, kw, rest, rn);
+		if (rc < 0)
+			return rc;
 	} else if (id == KW_MAINTAINER || id == KW_USER || id == KW_WORKDIR || id == KW_STOPSIGNAL) {
-		if (rn > 0 && arglist_push(&args, rest, rn) < 0)
-			goto nomem;
+		if (rn > 0 && arglist_push(p, &p->args, rest, rn) < 0)
+			return oom(p);
 	} else if (id == KW_HEALTHCHECK) {
 		/* parseHealthConfig: the type word, then parseMaybeJSON (byte-wise
 		 * white space, as in BuildKit). */
@@ -651,52 +748,57 @@ static int node_from_line(parser *p, unsigned line, const char *text, size_t len
 		while (next < rn && is_space_byte((unsigned char)rest[next]))
 			next++;
 		if (sep > 0) {
-			if (arglist_push(&args, rest, sep) < 0)
-				goto nomem;
+			if (arglist_push(p, &p->args, rest, sep) < 0)
+				return oom(p);
 			if (next < rn) {
-				rc = parse_json(p, line, rest + next, rn - next, &args);
+				rc = parse_json(p, line, rest + next, rn - next);
 				if (rc < 0)
-					goto fail;
+					return rc;
 				ins->json = rc == 1;
-				if (rc == 0 && arglist_push(&args, rest + next, rn - next) < 0)
-					goto nomem;
+				if (rc == 0 && arglist_push(p, &p->args, rest + next, rn - next) < 0)
+					return oom(p);
 			}
 		}
 	} else if (id == KW_ONBUILD) {
-		/* parseSubCommand */
+		/* parseSubCommand; ONBUILD itself has no arguments, so the
+		 * scratch lists are free for the trigger. */
 		if (rn > 0) {
-			if (depth >= MAX_ONBUILD_DEPTH) {
-				rc = parse_error(p, line, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
-				goto fail;
-			}
-			ins->trigger = calloc(1, sizeof *ins->trigger);
+			if (depth >= MAX_ONBUILD_DEPTH)
+				return parse_error(p, line, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+			ins->trigger = bg_arena_array(p->arena, 1, sizeof *ins->trigger);
 			if (!ins->trigger)
-				goto nomem;
+				return oom(p);
+			memset(ins->trigger, 0, sizeof *ins->trigger);
 			rc = node_from_line(p, line, rest, rn, depth + 1, ins->trigger);
 			if (rc < 0)
-				goto fail;
+				return rc;
 		}
 	} else {
 		/* parseIgnore: unknown instruction, one empty argument */
-		if (arglist_push(&args, "", 0) < 0)
-			goto nomem;
+		if (arglist_push(p, &p->args, "", 0) < 0)
+			return oom(p);
 	}
-	set_args(ins, &args);
-	return 0;
-nomem:
-	rc = oom(p);
-fail:
-	bg_strv_free(&sp.flags);
-	arglist_free(&args);
-	return rc;
+	return take_args(p, ins) < 0 ? oom(p) : 0;
 }
 
 /* --- heredocs ------------------------------------------------------------------------------- */
 
+/* A heredoc name that the shell lexer would give back unchanged, as one
+ * word, with no quotes: printable ASCII without white space, quotes, '$',
+ * '\\' or '<'.  parse_heredoc_word skips the lexer for these. */
+static bool plain_heredoc_name(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7F || strchr("$'\"\\<", *s))
+			return false;
+	return true;
+}
+
 /* ParseHeredoc on one word: ^(\d*)<<(-?)\s*([^<]*)$ and the two lexings that
  * decide the name and whether any part of it was quoted.  Returns 1 with *h
- * filled, 0 when the word is not a heredoc, <0 with err set. */
-static int parse_heredoc_word(const char *src, bg_heredoc *h, bg_error *err)
+ * filled, 0 when the word is not a heredoc, <0 with err set.  h->name is
+ * in the arena when one is given, else malloc'd. */
+static int parse_heredoc_word(const char *src, bg_heredoc *h, bg_arena *arena, bg_error *err)
 {
 	size_t i = 0;
 	unsigned long long fd = 0;
@@ -715,6 +817,15 @@ static int parse_heredoc_word(const char *src, bg_heredoc *h, bg_error *err)
 	const char *rest = src + i;
 	if (strchr(rest, '<') || !rest[0])
 		return 0;
+	memset(h, 0, sizeof *h);
+	h->fd = fd > UINT_MAX ? UINT_MAX : (unsigned)fd;
+	h->chomp = chomp;
+	if (plain_heredoc_name(rest)) {
+		/* Both lexings give rest itself: one word, nothing quoted. */
+		h->name = arena ? bg_arena_strndup(arena, rest, strlen(rest)) : bg_strdup(rest);
+		h->expand = true;
+		return h->name ? 1 : bg_error_set(err, BG_E_NOMEM, "out of memory parsing a heredoc");
+	}
 	bg_shell_result plain, raw;
 	int rc = bg_shell_expand(rest, '\\', BG_SHELL_SKIP_UNSET, NULL, &plain, err);
 	if (rc < 0)
@@ -738,30 +849,39 @@ static int parse_heredoc_word(const char *src, bg_heredoc *h, bg_error *err)
 		q1 += *c == '\'' || *c == '"';
 	for (const char *c = raw.words[0]; *c; c++)
 		q2 += *c == '\'' || *c == '"';
-	memset(h, 0, sizeof *h);
-	h->name = BG_TAKE_PTR(plain.words[0]);
-	h->fd = fd > UINT_MAX ? UINT_MAX : (unsigned)fd;
-	h->chomp = chomp;
+	h->name = arena ? bg_arena_strndup(arena, plain.words[0], strlen(plain.words[0])) : BG_TAKE_PTR(plain.words[0]);
 	h->expand = q1 == q2;
 	bg_shell_result_free(&plain);
 	bg_shell_result_free(&raw);
+	if (!h->name)
+		return bg_error_set(err, BG_E_NOMEM, "out of memory parsing a heredoc");
 	return 1;
 }
 
 int bg_containerfile_heredoc_parse(const char *word, bg_heredoc *h, bg_error *err)
 {
 	memset(h, 0, sizeof *h);
-	return parse_heredoc_word(word, h, err);
+	return parse_heredoc_word(word, h, NULL, err);
 }
 
 /* canContainHeredoc: RUN, COPY, ADD (also wrapped in ONBUILD), not JSON. */
 static bool can_contain_heredoc(const bg_instruction *ins)
 {
-	if (!strcmp(ins->keyword, "onbuild") && ins->trigger)
+	enum kw id = keyword_id(ins->keyword);
+	if (id == KW_ONBUILD && ins->trigger) {
 		ins = ins->trigger;
-	if (strcmp(ins->keyword, "run") && strcmp(ins->keyword, "copy") && strcmp(ins->keyword, "add"))
-		return false;
-	return !ins->json;
+		id = keyword_id(ins->keyword);
+	}
+	return (id == KW_RUN || id == KW_COPY || id == KW_ADD) && !ins->json;
+}
+
+/* "<<" occurs in s[0..n). */
+static bool has_heredoc_marker(const char *s, size_t n)
+{
+	for (const char *p = memchr(s, '<', n); p; p = memchr(p + 1, '<', n - (size_t)(p + 1 - s)))
+		if ((size_t)(p + 1 - s) < n && p[1] == '<')
+			return true;
+	return false;
 }
 
 /* heredocsFromLine + reading the bodies.  *i is the next physical line. */
@@ -773,20 +893,23 @@ static int read_heredocs(parser *p, bg_instruction *ins, const char *line, unsig
 	if (bg_shell_expand(line, '\\', BG_SHELL_RAW_QUOTES | BG_SHELL_RAW_ESCAPES | BG_SHELL_SKIP_UNSET, NULL,
 			    &words, &ignored) < 0)
 		return ignored.status == BG_E_NOMEM ? oom(p) : 0;
-	size_t cap = 0;
 	int rc = 0;
 	for (size_t w = 0; w < words.n_words; w++) {
+		if (!strstr(words.words[w], "<<"))
+			continue; /* not a heredoc */
 		bg_heredoc h;
 		bg_error herr = {0};
-		int r = parse_heredoc_word(words.words[w], &h, &herr);
+		int r = parse_heredoc_word(words.words[w], &h, p->arena, &herr);
 		if (r < 0) {
 			rc = r == BG_E_NOMEM ? oom(p) : parse_error(p, start_line, "%s", herr.message);
 			break;
 		}
 		if (r == 0)
 			continue;
-		if (!grow((void **)&ins->heredocs, &cap, ins->n_heredocs + 1, sizeof *ins->heredocs)) {
-			free(h.name);
+		/* At most one heredoc per word: room for all of them at once. */
+		if (!ins->heredocs)
+			ins->heredocs = bg_arena_array(p->arena, words.n_words, sizeof *ins->heredocs);
+		if (!ins->heredocs) {
 			rc = oom(p);
 			break;
 		}
@@ -800,7 +923,10 @@ static int read_heredocs(parser *p, bg_instruction *ins, const char *line, unsig
 	for (size_t k = 0; k < ins->n_heredocs; k++) {
 		bg_heredoc *h = &ins->heredocs[k];
 		size_t name_len = strlen(h->name);
-		bg_strbuf content = {0};
+		/* The body is the physical lines up to the terminator, which
+		 * are contiguous in the source. */
+		const char *body = cf->source + (*i < cf->n_lines ? cf->line_start[*i] : cf->source_len);
+		size_t body_len = 0;
 		bool terminated = false;
 		while (*i < cf->n_lines) {
 			size_t len;
@@ -813,10 +939,9 @@ static int read_heredocs(parser *p, bg_instruction *ins, const char *line, unsig
 				terminated = true;
 				break;
 			}
-			bg_strbuf_add(&content, s, len);
+			body_len += len;
 		}
-		bg_strbuf_add(&content, "", 0);
-		h->content = bg_strbuf_take(&content);
+		h->content = bg_arena_strndup(p->arena, body, body_len);
 		if (!h->content)
 			return oom(p);
 		if (!terminated)
@@ -836,17 +961,29 @@ static int add_comment(parser *p, const char *s, size_t n, unsigned line)
 	n -= k + 1;
 	trim_space(&s, &n);
 	if (n == 0) {
-		for (size_t j = 0; j < p->n_comments; j++)
-			free(p->comments[j].text);
 		p->n_comments = 0;
 		return 0;
 	}
 	if (!grow((void **)&p->comments, &p->cap_comments, p->n_comments + 1, sizeof *p->comments))
 		return oom(p);
-	char *t = bg_strndup(s, n);
+	char *t = bg_arena_strndup(p->arena, s, n);
 	if (!t)
 		return oom(p);
 	p->comments[p->n_comments++] = (bg_comment){t, line};
+	return 0;
+}
+
+/* Hand the pending comments to ins. */
+static int take_comments(parser *p, bg_instruction *ins)
+{
+	size_t n = p->n_comments;
+	p->n_comments = 0;
+	if (n == 0)
+		return 0;
+	ins->comments = bg_arena_memdup(p->arena, p->comments, n * sizeof *p->comments);
+	if (!ins->comments)
+		return oom(p);
+	ins->n_comments = n;
 	return 0;
 }
 
@@ -869,6 +1006,88 @@ static int index_lines(parser *p, const char *data, size_t len)
 	return 0;
 }
 
+/* The instructions, line by line (after the source is indexed). */
+static int parse_lines(parser *p)
+{
+	bg_containerfile *cf = p->cf;
+	bg_strbuf *buf = &p->line;
+	size_t i = 0;
+	while (i < cf->n_lines) {
+		size_t rlen;
+		const char *raw = raw_line(cf, i, &rlen);
+		if (i == 0 && rlen >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0) {
+			raw += 3; /* discardBOM */
+			rlen -= 3;
+		}
+		unsigned line = (unsigned)i + 1;
+		int rc;
+		if (is_comment(raw, rlen) && (rc = add_comment(p, raw, rlen, line)) < 0)
+			return rc;
+		/* processLine: trim the newline and leading space, look for a
+		 * directive, drop comments. */
+		const char *tok = raw;
+		size_t tn = trim_newline(raw, rlen), k = bg_go_space_prefix(tok, tn);
+		tok += k;
+		tn -= k;
+		int d = directive_line(p, tok, tn, line);
+		if (d < 0)
+			return d;
+		if (d == 1)
+			p->n_comments--; /* a directive is no comment */
+		if (is_comment(tok, tn))
+			tn = 0;
+		i++;
+		unsigned start_line = line;
+		size_t c = continuation(tok, tn, p->escape);
+		bool end = c == SIZE_MAX;
+		if (!end)
+			tn = c;
+		if (end && tn == 0)
+			continue;
+		buf->len = 0;
+		bg_strbuf_add(buf, tok, tn);
+		while (!end && i < cf->n_lines) {
+			const char *s = raw_line(cf, i, &rlen);
+			size_t sn = trim_newline(s, rlen);
+			i++;
+			if (is_comment(s, rlen))
+				continue; /* comments inside a continuation are dropped */
+			if (bg_go_space_prefix(s, sn) == sn) {
+				if (!grow((void **)&cf->empty_continuation_lines, &p->cap_empty,
+					  cf->n_empty_continuation_lines + 1, sizeof *cf->empty_continuation_lines))
+					return oom(p);
+				cf->empty_continuation_lines[cf->n_empty_continuation_lines++] = (unsigned)i;
+				continue;
+			}
+			c = continuation(s, sn, p->escape);
+			end = c == SIZE_MAX;
+			bg_strbuf_add(buf, s, end ? sn : c);
+		}
+		bg_strbuf_add(buf, "", 0);
+		if (buf->oom)
+			return oom(p);
+		if (!grow((void **)&cf->v, &p->cap_nodes, cf->n + 1, sizeof *cf->v))
+			return oom(p);
+		bg_instruction *ins = &cf->v[cf->n];
+		memset(ins, 0, sizeof *ins);
+		rc = node_from_line(p, start_line, buf->s, buf->len, 0, ins);
+		if (rc == 0 && has_heredoc_marker(buf->s, buf->len) && can_contain_heredoc(ins))
+			rc = read_heredocs(p, ins, buf->s, start_line, &i);
+		if (rc == 0)
+			rc = take_comments(p, ins);
+		if (rc < 0)
+			return rc;
+		cf->n++;
+		ins->start_line = start_line;
+		ins->end_line = (unsigned)i;
+		for (bg_instruction *t = ins->trigger; t; t = t->trigger) {
+			t->start_line = start_line;
+			t->end_line = (unsigned)i;
+		}
+	}
+	return 0;
+}
+
 int bg_containerfile_parse(const char *data, size_t len, const char *name, bg_containerfile **out,
 			   bg_error *err)
 {
@@ -878,13 +1097,14 @@ int bg_containerfile_parse(const char *data, size_t len, const char *name, bg_co
 	if (len > BG_MAX_CONTAINERFILE_BYTES)
 		return bg_error_set(err, BG_E_INPUT, "%s: larger than the %lu-byte limit for a Containerfile", name,
 				    (unsigned long)BG_MAX_CONTAINERFILE_BYTES);
-	bg_containerfile *cf = calloc(1, sizeof *cf);
-	if (!cf)
+	cf_owned *owned = calloc(1, sizeof *owned);
+	if (!owned)
 		return bg_error_set(err, BG_E_NOMEM, "%s: out of memory while parsing", name);
+	bg_containerfile *cf = &owned->cf;
 	cf->escape = '\\';
 	cf->name = bg_strdup(name);
 	cf->source = malloc(len + 1);
-	parser p = {.cf = cf, .err = err, .escape = '\\'};
+	parser p = {.cf = cf, .arena = &owned->arena, .err = err, .escape = '\\'};
 	int rc;
 	if (!cf->name || !cf->source) {
 		free(cf->name);
@@ -904,106 +1124,18 @@ int bg_containerfile_parse(const char *data, size_t len, const char *name, bg_co
 		goto out;
 	}
 	rc = index_lines(&p, data, len);
-	if (rc < 0)
-		goto out;
-
-	bg_strbuf buf = {0};
-	size_t i = 0;
-	while (i < cf->n_lines) {
-		size_t rlen;
-		const char *raw = raw_line(cf, i, &rlen);
-		if (i == 0 && rlen >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0) {
-			raw += 3; /* discardBOM */
-			rlen -= 3;
-		}
-		unsigned line = (unsigned)i + 1;
-		if (is_comment(raw, rlen) && (rc = add_comment(&p, raw, rlen, line)) < 0)
-			break;
-		/* processLine: trim the newline and leading space, look for a
-		 * directive, drop comments. */
-		const char *tok = raw;
-		size_t tn = trim_newline(raw, rlen), k = bg_go_space_prefix(tok, tn);
-		tok += k;
-		tn -= k;
-		int d = directive_line(&p, tok, tn, line);
-		if (d < 0) {
-			rc = d;
-			break;
-		}
-		if (d == 1) {
-			free(p.comments[--p.n_comments].text); /* a directive is no comment */
-		}
-		if (is_comment(tok, tn))
-			tn = 0;
-		i++;
-		unsigned start_line = line;
-		size_t c = continuation(tok, tn, p.escape);
-		bool end = c == SIZE_MAX;
-		if (!end)
-			tn = c;
-		if (end && tn == 0)
-			continue;
-		buf.len = 0;
-		bg_strbuf_add(&buf, tok, tn);
-		while (!end && i < cf->n_lines) {
-			const char *s = raw_line(cf, i, &rlen);
-			size_t sn = trim_newline(s, rlen);
-			i++;
-			if (is_comment(s, rlen))
-				continue; /* comments inside a continuation are dropped */
-			if (bg_go_space_prefix(s, sn) == sn) {
-				if (!grow((void **)&cf->empty_continuation_lines, &p.cap_empty,
-					  cf->n_empty_continuation_lines + 1, sizeof *cf->empty_continuation_lines)) {
-					rc = oom(&p);
-					break;
-				}
-				cf->empty_continuation_lines[cf->n_empty_continuation_lines++] = (unsigned)i;
-				continue;
-			}
-			c = continuation(s, sn, p.escape);
-			end = c == SIZE_MAX;
-			bg_strbuf_add(&buf, s, end ? sn : c);
-		}
-		if (rc < 0)
-			break;
-		bg_strbuf_add(&buf, "", 0);
-		if (buf.oom) {
-			rc = oom(&p);
-			break;
-		}
-		if (!grow((void **)&cf->v, &p.cap_nodes, cf->n + 1, sizeof *cf->v)) {
-			rc = oom(&p);
-			break;
-		}
-		bg_instruction *ins = &cf->v[cf->n];
-		memset(ins, 0, sizeof *ins);
-		rc = node_from_line(&p, start_line, buf.s, buf.len, 0, ins);
-		if (rc == 0 && can_contain_heredoc(ins) && strstr(buf.s, "<<"))
-			rc = read_heredocs(&p, ins, buf.s, start_line, &i);
-		if (rc < 0) {
-			instruction_clear(ins);
-			break;
-		}
-		cf->n++;
-		ins->start_line = start_line;
-		ins->end_line = (unsigned)i;
-		for (bg_instruction *t = ins->trigger; t; t = t->trigger) {
-			t->start_line = start_line;
-			t->end_line = (unsigned)i;
-		}
-		ins->comments = p.comments;
-		ins->n_comments = p.n_comments;
-		p.comments = NULL;
-		p.n_comments = p.cap_comments = 0;
-	}
-	bg_strbuf_free(&buf);
+	if (rc == 0)
+		rc = parse_lines(&p);
 	if (rc == 0 && cf->n == 0)
 		rc = parse_error(&p, (unsigned)cf->n_lines,
 				 "file with no instructions (a Containerfile needs at least a FROM)");
 out:
-	for (size_t j = 0; j < p.n_comments; j++)
-		free(p.comments[j].text);
 	free(p.comments);
+	bg_strbuf_free(&p.line);
+	bg_strbuf_free(&p.word);
+	free(p.flags.v);
+	free(p.args.v);
+	free(p.words.v);
 	if (rc < 0) {
 		bg_containerfile_free(cf);
 		return rc;
@@ -1012,50 +1144,19 @@ out:
 	return 0;
 }
 
-static void instruction_clear(bg_instruction *ins)
-{
-	if (!ins)
-		return;
-	free(ins->keyword);
-	free(ins->original);
-	for (size_t i = 0; i < ins->n_flags; i++)
-		free(ins->flags[i]);
-	free(ins->flags);
-	for (size_t i = 0; i < ins->n_args; i++)
-		free(ins->args[i].s);
-	free(ins->args);
-	for (size_t i = 0; i < ins->n_heredocs; i++) {
-		free(ins->heredocs[i].name);
-		free(ins->heredocs[i].content);
-	}
-	free(ins->heredocs);
-	if (ins->trigger) {
-		instruction_clear(ins->trigger);
-		free(ins->trigger);
-	}
-	for (size_t i = 0; i < ins->n_comments; i++)
-		free(ins->comments[i].text);
-	free(ins->comments);
-	memset(ins, 0, sizeof *ins);
-}
-
 void bg_containerfile_free(bg_containerfile *cf)
 {
 	if (!cf)
 		return;
-	for (size_t i = 0; i < cf->n; i++)
-		instruction_clear(&cf->v[i]);
+	cf_owned *owned = (cf_owned *)cf;
+	bg_arena_free(&owned->arena);
 	free(cf->v);
-	for (size_t i = 0; i < cf->n_directives; i++) {
-		free(cf->directives[i].name);
-		free(cf->directives[i].value);
-	}
 	free(cf->directives);
 	free(cf->empty_continuation_lines);
 	free(cf->name);
 	free(cf->source);
 	free(cf->line_start);
-	free(cf);
+	free(owned);
 }
 
 /* --- instructions.Parse checks ---------------------------------------------------------------------- */
@@ -1101,12 +1202,19 @@ static void upper(char *d, size_t size, const char *s)
 	d[i] = '\0';
 }
 
+/* The keyword upper-cased into kw[32], for a message: only built when an
+ * error is reported. */
+static const char *upper_kw(char *kw, const bg_instruction *ins)
+{
+	upper(kw, 32, ins->keyword);
+	return kw;
+}
+
 /* BFlags.Parse: known flags, types, no repeats except list flags. */
 static int check_flags(const bg_containerfile *cf, const bg_instruction *ins, const flag_def *defs, size_t n,
 		       bg_error *err)
 {
 	char kw[32];
-	upper(kw, sizeof kw, ins->keyword);
 	bool used[8] = {false};
 	for (size_t i = 0; i < ins->n_flags; i++) {
 		const char *a = ins->flags[i];
@@ -1122,7 +1230,7 @@ static int check_flags(const bg_containerfile *cf, const bg_instruction *ins, co
 			bg_strbuf known = {0};
 			for (size_t k = 0; k < n; k++)
 				bg_strbuf_printf(&known, "%s--%s", k ? ", " : "", defs[k].name);
-			int rc = verr(cf, ins, err, "unknown flag: --%.*s (%s %s%s)", (int)nl, a + 2, kw,
+			int rc = verr(cf, ins, err, "unknown flag: --%.*s (%s %s%s)", (int)nl, a + 2, upper_kw(kw, ins),
 				      n ? "accepts " : "takes no flags", known.s ? known.s : "");
 			bg_strbuf_free(&known);
 			return rc;
@@ -1247,26 +1355,24 @@ static int need_args(const bg_containerfile *cf, const bg_instruction *ins, bg_e
 		     bool exact)
 {
 	char kw[32];
-	upper(kw, sizeof kw, ins->keyword);
 	if (exact && ins->n_args != min)
-		return verr(cf, ins, err, "%s requires exactly one argument", kw);
+		return verr(cf, ins, err, "%s requires exactly one argument", upper_kw(kw, ins));
 	if (!exact && ins->n_args < min)
-		return verr(cf, ins, err, "%s requires at least one argument", kw);
+		return verr(cf, ins, err, "%s requires at least one argument", upper_kw(kw, ins));
 	return 0;
 }
 
 static int check_kvps(const bg_containerfile *cf, const bg_instruction *ins, bg_error *err)
 {
 	char kw[32];
-	upper(kw, sizeof kw, ins->keyword);
 	int rc = check_flags(cf, ins, NULL, 0, err);
 	if (rc < 0)
 		return rc;
 	if (ins->n_args == 0)
-		return verr(cf, ins, err, "%s requires at least one argument", kw);
+		return verr(cf, ins, err, "%s requires at least one argument", upper_kw(kw, ins));
 	for (size_t i = 0; i + 2 < ins->n_args; i += 3)
 		if (ins->args[i].len == 0)
-			return verr(cf, ins, err, "%s names can not be blank", kw);
+			return verr(cf, ins, err, "%s names can not be blank", upper_kw(kw, ins));
 	return 0;
 }
 
@@ -1274,19 +1380,21 @@ static int check_sources(const bg_containerfile *cf, const bg_instruction *ins, 
 			 const flag_def *defs, size_t n)
 {
 	char kw[32];
-	upper(kw, sizeof kw, ins->keyword);
 	if (ins->n_args < 2)
 		return verr(cf, ins, err,
 			    "%s requires at least two arguments, but only one was provided. Destination could not be determined.",
-			    kw);
+			    upper_kw(kw, ins));
 	int rc = check_flags(cf, ins, defs, n, err);
 	if (rc < 0)
 		return rc;
+	const char *dest = ins->args[ins->n_args - 1].s;
+	if (!strstr(dest, "<<"))
+		return 0; /* cannot be a heredoc */
 	bg_heredoc h;
 	bg_error ignored = {0};
-	if (parse_heredoc_word(ins->args[ins->n_args - 1].s, &h, &ignored) == 1) {
+	if (parse_heredoc_word(dest, &h, NULL, &ignored) == 1) {
 		free(h.name);
-		return verr(cf, ins, err, "%s cannot accept a heredoc as a destination", kw);
+		return verr(cf, ins, err, "%s cannot accept a heredoc as a destination", upper_kw(kw, ins));
 	}
 	return 0;
 }
@@ -1298,15 +1406,16 @@ static int check_run(const bg_containerfile *cf, const bg_instruction *ins, bg_e
 	const char *v;
 	while (rc == 0 && (v = bg_containerfile_flag_next(ins, "mount", &pos))) {
 		bg_mount m;
-		bg_error merr = {0};
+		bg_error merr;
+		bg_error_init_quick(&merr);
 		if (bg_containerfile_mount_parse(v, &m, &merr) < 0)
 			return merr.status == BG_E_NOMEM ? bg_error_set(err, BG_E_NOMEM, "%s", merr.message)
 							 : verr(cf, ins, err, "--mount=%s: %s", v, merr.message);
 		const char *type = bg_containerfile_mount_get(&m, "type");
 		static const char *const types[] = {"bind", "cache", "tmpfs", "secret", "ssh"};
 		bool known = false;
-		for (size_t i = 0; type && i < N(types); i++)
-			known |= strcasecmp(type, types[i]) == 0;
+		for (size_t i = 0; type && !known && i < N(types); i++)
+			known = strcasecmp(type, types[i]) == 0;
 		if (!known)
 			rc = verr(cf, ins, err, "unsupported mount type \"%s\" (use bind, cache, tmpfs, secret or ssh)",
 				  type ? type : "");
@@ -1316,10 +1425,9 @@ static int check_run(const bg_containerfile *cf, const bg_instruction *ins, bg_e
 }
 
 /* ParseInstruction for one node. */
-static int check_instruction(const bg_containerfile *cf, const bg_instruction *ins, bg_error *err)
+static int check_instruction(const bg_containerfile *cf, const bg_instruction *ins, enum kw id, bg_error *err)
 {
 	const char *kw = ins->keyword;
-	enum kw id = keyword_id(kw);
 	int rc;
 	if (id == KW_ENV || id == KW_LABEL)
 		return check_kvps(cf, ins, err);
@@ -1418,10 +1526,10 @@ int bg_containerfile_validate(const bg_containerfile *cf, bg_error *err)
 	bool in_stage = false;
 	for (size_t i = 0; i < cf->n; i++) {
 		const bg_instruction *ins = &cf->v[i];
-		int rc = check_instruction(cf, ins, err);
+		enum kw id = keyword_id(ins->keyword);
+		int rc = check_instruction(cf, ins, id, err);
 		if (rc < 0)
 			return rc;
-		enum kw id = keyword_id(ins->keyword);
 		if (id == KW_FROM)
 			in_stage = true;
 		else if (!in_stage && id != KW_ARG)
@@ -1540,105 +1648,89 @@ int bg_containerfile_locate(const bg_containerfile *cf, const bg_instruction *in
 
 /* --- RUN --mount values ----------------------------------------------------------------------------- */
 
-/* One record of Go's encoding/csv (comma ',', no lazy quotes). */
-static int csv_fields(const char *s, bg_strv *out, bg_error *err)
+#define CSV_ERR "failed to parse csv mounts: "
+
+/* One record of Go's encoding/csv (comma ',', no lazy quotes), split into
+ * key=value fields (keys lower-cased).  Everything lives in one block: the
+ * field array, then the fields' text, which is never longer than the value
+ * itself, so one malloc per --mount and one free. */
+int bg_containerfile_mount_parse(const char *value, bg_mount *out, bg_error *err)
 {
-	size_t n = strlen(s), i = 0;
+	memset(out, 0, sizeof *out);
+	size_t n = strlen(value), i = 0, max_fields = 1;
 	if (n == 0)
-		return bg_error_set(err, BG_E_INPUT, "failed to parse csv mounts: EOF (--mount needs a value such as type=cache,target=/root/.cache)");
+		return bg_error_set(err, BG_E_INPUT, CSV_ERR "EOF (--mount needs a value such as type=cache,target=/root/.cache)");
+	for (const char *c = strchr(value, ','); c; c = strchr(c + 1, ','))
+		max_fields++;
+	bg_mount_field *v = malloc(max_fields * sizeof *v + n + 1);
+	if (!v)
+		return bg_error_set(err, BG_E_NOMEM, "out of memory parsing --mount");
+	char *text = (char *)(v + max_fields);
+	size_t nf = 0;
 	for (;;) {
-		bg_strbuf f = {0};
-		if (i < n && s[i] == '"') {
+		char *field = text;
+		if (i < n && value[i] == '"') {
 			i++;
 			for (;;) {
 				if (i >= n) {
-					bg_strbuf_free(&f);
-					return bg_error_set(err, BG_E_INPUT, "failed to parse csv mounts: extraneous or missing \" in quoted-field");
+					free(v);
+					return bg_error_set(err, BG_E_INPUT, CSV_ERR "extraneous or missing \" in quoted-field");
 				}
-				if (s[i] == '"') {
-					if (i + 1 < n && s[i + 1] == '"') {
-						bg_strbuf_putc(&f, '"');
+				if (value[i] == '"') {
+					if (i + 1 < n && value[i + 1] == '"') {
+						*text++ = '"';
 						i += 2;
 						continue;
 					}
 					i++;
 					break;
 				}
-				bg_strbuf_putc(&f, s[i++]);
+				*text++ = value[i++];
 			}
-			if (i < n && s[i] != ',') {
-				bg_strbuf_free(&f);
-				return bg_error_set(err, BG_E_INPUT, "failed to parse csv mounts: extraneous or missing \" in quoted-field");
+			if (i < n && value[i] != ',') {
+				free(v);
+				return bg_error_set(err, BG_E_INPUT, CSV_ERR "extraneous or missing \" in quoted-field");
 			}
 		} else {
-			size_t j = i;
-			while (j < n && s[j] != ',' && s[j] != '\n')
-				j++;
-			if (memchr(s + i, '"', j - i)) {
-				bg_strbuf_free(&f);
-				return bg_error_set(err, BG_E_INPUT, "failed to parse csv mounts: bare \" in non-quoted-field");
+			size_t j = i + strcspn(value + i, ",\n");
+			if (memchr(value + i, '"', j - i)) {
+				free(v);
+				return bg_error_set(err, BG_E_INPUT, CSV_ERR "bare \" in non-quoted-field");
 			}
-			bg_strbuf_add(&f, s + i, j - i);
+			memcpy(text, value + i, j - i);
+			text += j - i;
 			i = j;
 		}
-		bg_strbuf_add(&f, "", 0);
-		if (bg_strv_push_take(out, bg_strbuf_take(&f)) < 0)
-			return bg_error_set(err, BG_E_NOMEM, "out of memory parsing --mount");
-		if (i < n && s[i] == ',') {
+		*text++ = '\0';
+		/* key=value: the key lower-cased in place, the value after '='
+		 * (NULL for a field without one, e.g. "ro"). */
+		char *eq = strchr(field, '=');
+		size_t kl = eq ? (size_t)(eq - field) : strlen(field);
+		strip_dup(field, field, kl);
+		v[nf++] = (bg_mount_field){field, eq ? eq + 1 : NULL};
+		if (i < n && value[i] == ',') {
 			i++;
 			continue;
 		}
-		return 0;
+		break;
 	}
-}
-
-int bg_containerfile_mount_parse(const char *value, bg_mount *out, bg_error *err)
-{
-	memset(out, 0, sizeof *out);
-	bg_strv fields = {0};
-	int rc = csv_fields(value, &fields, err);
-	if (rc < 0) {
-		bg_strv_free(&fields);
-		return rc;
-	}
-	out->v = calloc(fields.n ? fields.n : 1, sizeof *out->v);
-	if (!out->v) {
-		bg_strv_free(&fields);
-		return bg_error_set(err, BG_E_NOMEM, "out of memory parsing --mount");
-	}
-	for (size_t i = 0; i < fields.n; i++) {
-		char *f = fields.v[i], *eq = strchr(f, '=');
-		size_t kl = eq ? (size_t)(eq - f) : strlen(f);
-		bg_mount_field *m = &out->v[out->n++];
-		m->key = malloc(kl + 1);
-		m->value = eq ? bg_strdup(eq + 1) : NULL;
-		if (!m->key || (eq && !m->value)) {
-			bg_strv_free(&fields);
-			bg_containerfile_mount_free(out);
-			return bg_error_set(err, BG_E_NOMEM, "out of memory parsing --mount");
-		}
-		strip_dup(m->key, f, kl);
-	}
-	bg_strv_free(&fields);
+	out->v = v;
+	out->n = nf;
 	return 0;
 }
 
 const char *bg_containerfile_mount_get(const bg_mount *m, const char *key)
 {
 	for (size_t i = m->n; i-- > 0;)
-		if (strcmp(m->v[i].key, key) == 0)
+		if (same_str(m->v[i].key, key))
 			return m->v[i].value;
-	return strcmp(key, "type") == 0 ? "bind" : NULL;
+	return same_str(key, "type") ? "bind" : NULL;
 }
 
 void bg_containerfile_mount_free(bg_mount *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->n; i++) {
-		free(m->v[i].key);
-		free(m->v[i].value);
-	}
-	free(m->v);
+	free(m->v); /* the fields' text is in the same block */
 	memset(m, 0, sizeof *m);
 }

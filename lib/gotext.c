@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-uint32_t bg_utf8_decode(const char *str, size_t n, size_t *width)
+uint32_t bg_utf8_decode_slow(const char *str, size_t n, size_t *width)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	unsigned char b0 = s[0];
@@ -47,15 +47,9 @@ uint32_t bg_utf8_decode(const char *str, size_t n, size_t *width)
 	return r;
 }
 
-void bg_utf8_append(bg_strbuf *b, uint32_t r)
+void bg_utf8_append_slow(bg_strbuf *b, uint32_t r)
 {
 	char buf[4];
-	if (r < 0x80 && b->len + 2 <= b->cap && !b->oom) {
-		/* ASCII with room to spare: the common case, kept cheap */
-		b->s[b->len++] = (char)r;
-		b->s[b->len] = '\0';
-		return;
-	}
 	if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
 		r = BG_RUNE_ERROR;
 	if (r < 0x80) {
@@ -428,7 +422,7 @@ static bool in_ranges(const struct rune_range *v, size_t n, uint32_t r)
 
 #define IN(table, r) in_ranges(table, sizeof table / sizeof table[0], r)
 
-bool bg_unicode_is_space(uint32_t r)
+bool bg_unicode_is_space_slow(uint32_t r)
 {
 	switch (r) {
 	case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
@@ -460,12 +454,20 @@ bool bg_unicode_is_print(uint32_t r)
 	return IN(print_ranges, r);
 }
 
-size_t bg_go_space_prefix(const char *s, size_t n)
+size_t bg_go_space_prefix_slow(const char *s, size_t n)
 {
 	size_t i = 0, w;
-	while (i < n && bg_unicode_is_space(bg_utf8_decode(s + i, n - i, &w)))
+	for (;;) {
+		/* ASCII bytes without decoding: most lines start with a letter. */
+		while (i < n && (unsigned char)s[i] < 0x80) {
+			if (!bg_unicode_is_space((unsigned char)s[i]))
+				return i;
+			i++;
+		}
+		if (i >= n || !bg_unicode_is_space(bg_utf8_decode(s + i, n - i, &w)))
+			return i;
 		i += w;
-	return i;
+	}
 }
 
 /* Step back over one rune the way utf8.DecodeLastRune does. */
@@ -485,12 +487,20 @@ static uint32_t decode_last(const char *s, size_t n, size_t *width)
 	return r;
 }
 
-size_t bg_go_space_suffix(const char *s, size_t n)
+size_t bg_go_space_suffix_slow(const char *s, size_t n)
 {
 	size_t end = n, w;
-	while (end > 0 && bg_unicode_is_space(decode_last(s, end, &w)))
+	for (;;) {
+		/* A last byte below 0x80 is a whole rune: no need to step back. */
+		while (end > 0 && (unsigned char)s[end - 1] < 0x80) {
+			if (!bg_unicode_is_space((unsigned char)s[end - 1]))
+				return n - end;
+			end--;
+		}
+		if (end == 0 || !bg_unicode_is_space(decode_last(s, end, &w)))
+			return n - end;
 		end -= w;
-	return n - end;
+	}
 }
 
 static const char lowerhex[] = "0123456789abcdef";
@@ -728,6 +738,15 @@ static void json_decode_string(const char *s, size_t n, size_t *pos, bg_strbuf *
 {
 	size_t i = *pos + 1;
 	while (s[i] != '"') {
+		/* A run of plain ASCII is copied as it is, in one go. */
+		size_t run = i;
+		while (s[run] != '"' && s[run] != '\\' && (unsigned char)s[run] < 0x80)
+			run++;
+		if (run > i) {
+			bg_strbuf_add(out, s + i, run - i);
+			i = run;
+			continue;
+		}
 		if (s[i] != '\\') {
 			size_t w;
 			uint32_t r = bg_utf8_decode(s + i, n - i, &w);

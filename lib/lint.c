@@ -35,8 +35,13 @@ typedef struct lint_ctx {
 	const char *const *build_args; /* config's, then the command line's */
 	size_t n_build_args;
 	stage_env env;
+	bg_arena env_strings;          /* names and values of env (never freed one by one) */
 	char *workdir;                 /* current stage's WORKDIR ("/" by default) */
 	bool in_onbuild;               /* checking an ONBUILD trigger */
+	/* The last --from / from= value looked up among the stages, and the
+	 * answer: consecutive COPY --from usually name the same stage. */
+	char *last_stage_ref;
+	int last_stage_found;          /* bg_stages_find's 0 or 1 */
 	/* The build context's ignore file, looked up on first need. */
 	bool ignore_checked;
 	char *ignore_path;
@@ -44,22 +49,33 @@ typedef struct lint_ctx {
 	bool oom;                      /* a finding could not be recorded */
 } lint_ctx;
 
+/* keyword == kw, compared inline: keywords are short, and checked for
+ * every instruction. */
+static bool is_keyword(const char *keyword, const char *kw)
+{
+	while (*keyword && *keyword == *kw) {
+		keyword++;
+		kw++;
+	}
+	return *keyword == *kw;
+}
+
 /* ---- findings ---------------------------------------------------------- */
 
 static bg_finding *emit(lint_ctx *c, const bg_rule *rule, unsigned line, unsigned column,
 			const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static bg_finding *emit(lint_ctx *c, const bg_rule *rule, unsigned line, unsigned column,
-			const char *fmt, ...)
+static bg_finding *vemit(lint_ctx *c, const bg_rule *rule, unsigned line, unsigned column,
+			 const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static bg_finding *vemit(lint_ctx *c, const bg_rule *rule, unsigned line, unsigned column,
+			 const char *fmt, va_list ap)
 {
 	bg_severity sev = rule->severity;
 	if (c->opts->config && !bg_lintconfig_rule_severity(c->opts->config, rule, &sev))
 		return NULL;
 	char *msg = NULL;
-	va_list ap;
-	va_start(ap, fmt);
 	int len = vasprintf(&msg, fmt, ap);
-	va_end(ap);
 	if (len < 0) {
 		c->oom = true;
 		return NULL;
@@ -74,6 +90,16 @@ static bg_finding *emit(lint_ctx *c, const bg_rule *rule, unsigned line, unsigne
 		if (text)
 			bg_finding_set_snippet(f, text, n);
 	}
+	return f;
+}
+
+static bg_finding *emit(lint_ctx *c, const bg_rule *rule, unsigned line, unsigned column,
+			const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bg_finding *f = vemit(c, rule, line, column, fmt, ap);
+	va_end(ap);
 	return f;
 }
 
@@ -100,19 +126,52 @@ static void locate_after(lint_ctx *c, const bg_instruction *ins, const char *pre
 	locate(c, ins, value, line, col);
 }
 
+/* Where a finding points.  Finding the text in the source costs a search
+ * per instruction, so it is done only when a finding is emitted: `needle`
+ * (prefix + value, pointing at value; or value alone) is located then.
+ * Without an instruction, line and col are given as they are. */
+typedef struct place {
+	const bg_instruction *ins;
+	const char *prefix; /* NULL: locate value itself */
+	const char *value;
+	unsigned line, col;
+} place;
+
+/* Locate at->value (once: the result is kept in *at). */
+static void place_resolve(lint_ctx *c, place *at)
+{
+	if (!at->ins)
+		return;
+	if (at->prefix)
+		locate_after(c, at->ins, at->prefix, at->value, &at->line, &at->col);
+	else
+		locate(c, at->ins, at->value, &at->line, &at->col);
+	at->ins = NULL;
+}
+
+static bg_finding *emit_at(lint_ctx *c, const bg_rule *rule, place *at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bg_finding *emit_at(lint_ctx *c, const bg_rule *rule, place *at, const char *fmt, ...)
+{
+	place_resolve(c, at);
+	va_list ap;
+	va_start(ap, fmt);
+	bg_finding *f = vemit(c, rule, at->line, at->col, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
 /* ---- stage environment -------------------------------------------------- */
 
 static void env_clear(stage_env *e)
 {
-	for (size_t i = 0; i < e->n; i++) {
-		free((char *)e->v[i].name);
-		free((char *)e->v[i].value);
-	}
-	e->n = 0;
+	e->n = 0; /* the strings stay in the arena until the lint ends */
 }
 
-static void env_set(stage_env *e, const char *name, size_t name_len, const char *value)
+static void env_set(lint_ctx *c, const char *name, size_t name_len, const char *value)
 {
+	stage_env *e = &c->env;
 	if (e->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 16;
 		bg_shell_var *v = realloc(e->v, cap * sizeof *v);
@@ -121,13 +180,10 @@ static void env_set(stage_env *e, const char *name, size_t name_len, const char 
 		e->v = v;
 		e->cap = cap;
 	}
-	char *n = bg_strndup(name, name_len);
-	char *val = value ? bg_strdup(value) : NULL;
-	if (!n || (value && !val)) {
-		free(n);
-		free(val);
+	char *n = bg_arena_strndup(&c->env_strings, name, name_len);
+	char *val = value ? bg_arena_strndup(&c->env_strings, value, strlen(value)) : NULL;
+	if (!n || (value && !val))
 		return;
-	}
 	e->v[e->n++] = (bg_shell_var){.name = n, .value = val};
 }
 
@@ -144,17 +200,21 @@ static const char *build_arg_value(const lint_ctx *c, const char *name, size_t l
 }
 
 /* Expand a word over the stage environment; NULL when it cannot be (the
- * parser or stage resolution reports real syntax errors). */
-static char *expand(lint_ctx *c, const char *word)
+ * parser or stage resolution reports real syntax errors).  A word without
+ * '$', quotes or the escape character is its own expansion and is returned
+ * as it is; otherwise *owned gets the expansion, which the caller frees. */
+static const char *expand(lint_ctx *c, const char *word, char **owned)
 {
-	if (!strchr(word, '$') && !strchr(word, '"') && !strchr(word, '\'') && !strchr(word, c->cf->escape))
-		return bg_strdup(word);
+	*owned = NULL;
+	const char special[] = {'$', '"', '\'', c->cf->escape, '\0'};
+	if (!strpbrk(word, special))
+		return word;
 	bg_shell_env env = {.vars = c->env.v, .n = c->env.n};
-	char *out = NULL;
-	bg_error err = {0};
-	if (bg_shell_word(word, c->cf->escape, &env, &out, NULL, &err) != 0)
+	bg_error err;
+	bg_error_init_quick(&err);
+	if (bg_shell_word(word, c->cf->escape, &env, owned, NULL, &err) != 0)
 		return NULL;
-	return out;
+	return *owned;
 }
 
 static void on_arg(lint_ctx *c, const bg_instruction *ins)
@@ -166,21 +226,21 @@ static void on_arg(lint_ctx *c, const bg_instruction *ins)
 		const char *value = build_arg_value(c, a, name_len);
 		_cleanup_free_ char *def = NULL;
 		if (!value && eq)
-			value = def = expand(c, eq + 1);
+			value = expand(c, eq + 1, &def);
 		if (!value && !eq) {
 			/* `ARG NAME` in a stage re-declares a meta ARG with its default. */
-			for (size_t m = 0; m < c->cf->n && strcmp(c->cf->v[m].keyword, "from") != 0; m++) {
+			for (size_t m = 0; m < c->cf->n && !is_keyword(c->cf->v[m].keyword, "from"); m++) {
 				const bg_instruction *meta = &c->cf->v[m];
-				for (size_t j = 0; strcmp(meta->keyword, "arg") == 0 && j < meta->n_args; j++) {
+				for (size_t j = 0; is_keyword(meta->keyword, "arg") && j < meta->n_args; j++) {
 					const char *ma = meta->args[j].s;
 					if (strncmp(ma, a, name_len) == 0 && ma[name_len] == '=') {
 						free(def);
-						value = def = expand(c, ma + name_len + 1);
+						value = expand(c, ma + name_len + 1, &def);
 					}
 				}
 			}
 		}
-		env_set(&c->env, a, name_len, value);
+		env_set(c, a, name_len, value);
 	}
 }
 
@@ -188,8 +248,9 @@ static void on_env(lint_ctx *c, const bg_instruction *ins)
 {
 	/* ENV arguments are key, value, separator triples. */
 	for (size_t i = 0; i + 1 < ins->n_args; i += 3) {
-		_cleanup_free_ char *value = expand(c, ins->args[i + 1].s);
-		env_set(&c->env, ins->args[i].s, strlen(ins->args[i].s), value ? value : "");
+		_cleanup_free_ char *owned = NULL;
+		const char *value = expand(c, ins->args[i + 1].s, &owned);
+		env_set(c, ins->args[i].s, strlen(ins->args[i].s), value ? value : "");
 	}
 }
 
@@ -197,13 +258,16 @@ static void on_workdir(lint_ctx *c, const bg_instruction *ins)
 {
 	if (ins->n_args == 0)
 		return;
-	_cleanup_free_ char *dir = expand(c, ins->args[0].s);
+	_cleanup_free_ char *owned = NULL;
+	const char *dir = expand(c, ins->args[0].s, &owned);
 	if (!dir)
 		return;
 	char *next;
 	if (dir[0] == '/')
-		next = BG_TAKE_PTR(dir);
+		next = owned ? BG_TAKE_PTR(owned) : bg_strdup(dir);
 	else if (asprintf(&next, "%s/%s", c->workdir ? c->workdir : "", dir) < 0)
+		return;
+	if (!next)
 		return;
 	free(c->workdir);
 	c->workdir = next;
@@ -226,21 +290,21 @@ static void allowed_list(const bg_lintconfig *cfg, char *buf, size_t size)
 /* Checks one image reference: digest well-formed, grammar valid, registry
  * allowed, pinned by digest; for FROM also the 'latest' tag.  `what` names
  * the place in messages ("base image", "COPY --from image", ...). */
-static void check_image(lint_ctx *c, const char *image, unsigned line, unsigned col,
-			const bg_rule *unpinned, const char *what, bool is_from)
+static void check_image(lint_ctx *c, const char *image, place *at, const bg_rule *unpinned,
+			const char *what, bool is_from)
 {
-	const char *at = strrchr(image, '@');
-	if (at && !bg_digest_valid(at + 1)) {
-		emit(c, &bg_rule_digest_malformed, line, col,
-		     "%s '%s' has digest '%s', which is not sha256:<64 lower-case hex> or sha512:<128 hex>",
-		     what, image, at + 1);
+	const char *digest_at = strrchr(image, '@');
+	if (digest_at && !bg_digest_valid(digest_at + 1)) {
+		emit_at(c, &bg_rule_digest_malformed, at,
+			"%s '%s' has digest '%s', which is not sha256:<64 lower-case hex> or sha512:<128 hex>",
+			what, image, digest_at + 1);
 		return;
 	}
 	bg_reference ref = {0};
 	bg_error err = {0};
 	if (bg_reference_parse(image, &ref, &err) != 0) {
-		emit(c, &bg_rule_image_invalid, line, col, "%s '%s' is not a valid image reference: %s", what,
-		     image, err.message);
+		emit_at(c, &bg_rule_image_invalid, at, "%s '%s' is not a valid image reference: %s", what,
+			image, err.message);
 		return;
 	}
 	const bg_lintconfig *cfg = c->opts->config;
@@ -251,17 +315,17 @@ static void check_image(lint_ctx *c, const char *image, unsigned line, unsigned 
 		if (!allowed) {
 			char list[512];
 			allowed_list(cfg, list, sizeof list);
-			emit(c, &bg_rule_registry_untrusted, line, col,
-			     "%s '%s' comes from registry '%s', which is not on the allow-list (%s)", what, image,
-			     ref.domain, list);
+			emit_at(c, &bg_rule_registry_untrusted, at,
+				"%s '%s' comes from registry '%s', which is not on the allow-list (%s)", what, image,
+				ref.domain, list);
 		}
 	}
 	if (!ref.digest)
-		emit(c, unpinned, line, col, "%s '%s' is not pinned by digest (@sha256:...)%s", what, image,
-		     c->in_onbuild ? "; ONBUILD runs it in every downstream build" : "");
+		emit_at(c, unpinned, at, "%s '%s' is not pinned by digest (@sha256:...)%s", what, image,
+			c->in_onbuild ? "; ONBUILD runs it in every downstream build" : "");
 	if (is_from && !ref.digest && (ref.tag_implicit || strcmp(ref.tag, "latest") == 0))
-		emit(c, &bg_rule_base_latest, line, col, "%s '%s' %s", what, image,
-		     ref.tag_implicit ? "has no tag, so it means ':latest'" : "uses the 'latest' tag");
+		emit_at(c, &bg_rule_base_latest, at, "%s '%s' %s", what, image,
+			ref.tag_implicit ? "has no tag, so it means ':latest'" : "uses the 'latest' tag");
 	bg_reference_free(&ref);
 }
 
@@ -270,26 +334,34 @@ static void check_image(lint_ctx *c, const char *image, unsigned line, unsigned 
 static void check_from_value(lint_ctx *c, const bg_instruction *ins, const char *value,
 			     const char *prefix, const bg_rule *unpinned, const char *what)
 {
-	unsigned line, col;
-	locate_after(c, ins, prefix, value, &line, &col);
+	place at = {.ins = ins, .prefix = prefix, .value = value};
 	if (strchr(value, '$')) {
-		emit(c, unpinned, line, col,
-		     "%s '%s' uses a variable, which BuildKit does not expand there; name a pinned stage "
-		     "instead (FROM ${VAR} AS src)", what, value);
+		emit_at(c, unpinned, &at,
+			"%s '%s' uses a variable, which BuildKit does not expand there; name a pinned stage "
+			"instead (FROM ${VAR} AS src)", what, value);
 		return;
 	}
 	if (!c->in_onbuild) {
-		size_t index;
-		bg_error err = {0};
-		int r = bg_stages_find(c->stages, value, &index, &err);
+		int r;
+		if (c->last_stage_ref && strcmp(c->last_stage_ref, value) == 0) {
+			r = c->last_stage_found;
+		} else {
+			size_t index;
+			bg_error err;
+			bg_error_init_quick(&err);
+			r = bg_stages_find(c->stages, value, &index, &err);
+			if (r < 0) {
+				emit_at(c, &bg_rule_parse_error, &at, "%s", err.message);
+				return;
+			}
+			free(c->last_stage_ref);
+			c->last_stage_ref = bg_strdup(value); /* NULL: no memo, no harm */
+			c->last_stage_found = r;
+		}
 		if (r == 1)
 			return;
-		if (r < 0) {
-			emit(c, &bg_rule_parse_error, line, col, "%s", err.message);
-			return;
-		}
 	}
-	check_image(c, value, line, col, unpinned, what, false);
+	check_image(c, value, &at, unpinned, what, false);
 }
 
 static void check_from(lint_ctx *c, const bg_instruction *ins, const bg_stage *st)
@@ -298,24 +370,23 @@ static void check_from(lint_ctx *c, const bg_instruction *ins, const bg_stage *s
 		return;
 	/* Point at the image argument as written (after any --platform flag). */
 	const char *written = ins->n_args ? ins->args[0].s : st->image;
-	unsigned line, col;
-	locate_after(c, ins, " ", written, &line, &col);
+	place at = {.ins = ins, .prefix = " ", .value = written};
 	if (st->n_unresolved) {
 		bg_strbuf names = {0};
 		for (size_t i = 0; i < st->n_unresolved; i++)
 			bg_strbuf_printf(&names, "%s%s", i ? ", " : "", st->unresolved[i]);
-		emit(c, &bg_rule_base_unresolved, line, col,
-		     "base image '%s' needs build argument %s, which has no value here, so its pinning "
-		     "cannot be proven; give the ARG a pinned default or pass --build-arg",
-		     written, names.s ? names.s : "?");
+		emit_at(c, &bg_rule_base_unresolved, &at,
+			"base image '%s' needs build argument %s, which has no value here, so its pinning "
+			"cannot be proven; give the ARG a pinned default or pass --build-arg",
+			written, names.s ? names.s : "?");
 		bg_strbuf_free(&names);
 		return;
 	}
 	if (!*st->image) {
-		emit(c, &bg_rule_image_invalid, line, col, "base image '%s' expands to an empty name", written);
+		emit_at(c, &bg_rule_image_invalid, &at, "base image '%s' expands to an empty name", written);
 		return;
 	}
-	check_image(c, st->image, line, col, &bg_rule_base_unpinned, "base image", true);
+	check_image(c, st->image, &at, &bg_rule_base_unpinned, "base image", true);
 }
 
 static void check_syntax_directive(lint_ctx *c)
@@ -327,8 +398,8 @@ static void check_syntax_directive(lint_ctx *c)
 		size_t n = 0;
 		const char *text = bg_containerfile_line(c->cf, d->line, &n);
 		const char *pos = text ? memmem(text, n, d->value, strlen(d->value)) : NULL;
-		unsigned col = pos ? (unsigned)(pos - text) + 1 : 1;
-		check_image(c, d->value, d->line, col, &bg_rule_syntax_unpinned, "# syntax= frontend image", false);
+		place at = {.line = d->line, .col = pos ? (unsigned)(pos - text) + 1 : 1};
+		check_image(c, d->value, &at, &bg_rule_syntax_unpinned, "# syntax= frontend image", false);
 	}
 }
 
@@ -359,7 +430,7 @@ static const char *upper_keyword(const bg_instruction *ins)
 {
 	static const char *const names[] = {"copy", "COPY", "add", "ADD", "run", "RUN"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i += 2)
-		if (strcmp(ins->keyword, names[i]) == 0)
+		if (is_keyword(ins->keyword, names[i]))
 			return names[i + 1];
 	return ins->keyword;
 }
@@ -372,43 +443,42 @@ static void check_broad_source(lint_ctx *c, const bg_instruction *ins, const cha
 	ignore_file_state(c);
 	if (c->ignore_allowlist)
 		return;
-	unsigned line, col;
-	locate_after(c, ins, " ", written, &line, &col);
+	place at = {.ins = ins, .prefix = " ", .value = written};
 	const char *context = c->opts->context_dir ? c->opts->context_dir : ".";
 	if (c->ignore_path)
-		emit(c, &bg_rule_copy_broad_context, line, col,
-		     "%s '%s' copies the whole build context; %s is not an allow-list (it must start with "
-		     "'*' and re-include paths with '!path')", upper_keyword(ins), written, c->ignore_path);
+		emit_at(c, &bg_rule_copy_broad_context, &at,
+			"%s '%s' copies the whole build context; %s is not an allow-list (it must start with "
+			"'*' and re-include paths with '!path')", upper_keyword(ins), written, c->ignore_path);
 	else
-		emit(c, &bg_rule_copy_broad_context, line, col,
-		     "%s '%s' copies the whole build context; no .containerignore or .dockerignore in %s",
-		     upper_keyword(ins), written, context);
+		emit_at(c, &bg_rule_copy_broad_context, &at,
+			"%s '%s' copies the whole build context; no .containerignore or .dockerignore in %s",
+			upper_keyword(ins), written, context);
 }
 
 static void check_add_remote(lint_ctx *c, const bg_instruction *ins, const char *written,
 			     const char *src, bg_source_kind kind)
 {
 	const char *checksum = bg_containerfile_flag(ins, "checksum");
-	_cleanup_free_ char *sum = checksum ? expand(c, checksum) : NULL;
-	unsigned line, col;
-	locate_after(c, ins, " ", written, &line, &col);
+	_cleanup_free_ char *owned = NULL;
+	const char *sum = checksum ? expand(c, checksum, &owned) : NULL;
+	place at = {.ins = ins, .prefix = " ", .value = written};
 	if (kind == BG_SOURCE_HTTP) {
 		if (!sum)
-			emit(c, &bg_rule_add_remote_unverified, line, col,
-			     "ADD downloads '%s' without --checksum=sha256:<digest>", src);
+			emit_at(c, &bg_rule_add_remote_unverified, &at,
+				"ADD downloads '%s' without --checksum=sha256:<digest>", src);
 		else if (!bg_str_has_prefix(sum, "sha256:") || !bg_digest_valid(sum))
-			emit(c, &bg_rule_add_remote_unverified, line, col,
-			     "ADD '%s' has --checksum=%s, which is not sha256:<64 lower-case hex>", src, sum);
+			emit_at(c, &bg_rule_add_remote_unverified, &at,
+				"ADD '%s' has --checksum=%s, which is not sha256:<64 lower-case hex>", src, sum);
 		return;
 	}
 	if (sum ? bg_is_commit_id(sum) : bg_git_source_pinned(src))
 		return;
 	if (sum)
-		emit(c, &bg_rule_add_git_unpinned, line, col,
-		     "ADD '%s' has --checksum=%s, which is not a full commit id (40 or 64 hex digits)", src, sum);
+		emit_at(c, &bg_rule_add_git_unpinned, &at,
+			"ADD '%s' has --checksum=%s, which is not a full commit id (40 or 64 hex digits)", src, sum);
 	else
-		emit(c, &bg_rule_add_git_unpinned, line, col,
-		     "ADD of git repository '%s' is not pinned to a commit", src);
+		emit_at(c, &bg_rule_add_git_unpinned, &at, "ADD of git repository '%s' is not pinned to a commit",
+			src);
 }
 
 /* "/var" itself or a path below it, other than the build-time scratch areas
@@ -430,7 +500,8 @@ static bool is_var_path(const char *p, size_t len)
 
 static void check_dest(lint_ctx *c, const bg_instruction *ins, const char *written)
 {
-	_cleanup_free_ char *dest = expand(c, written);
+	_cleanup_free_ char *owned = NULL;
+	const char *dest = expand(c, written, &owned);
 	if (!dest)
 		return;
 	_cleanup_free_ char *abs = NULL;
@@ -442,16 +513,15 @@ static void check_dest(lint_ctx *c, const bg_instruction *ins, const char *writt
 		path++;
 	if (!is_var_path(path, strlen(path)))
 		return;
-	unsigned line, col;
-	locate_after(c, ins, " ", written, &line, &col);
-	emit(c, &bg_rule_var_content, line, col,
-	     "%s writes to '%s': bootc copies /var from the image only at first install and never "
-	     "updates it", upper_keyword(ins), path);
+	place at = {.ins = ins, .prefix = " ", .value = written};
+	emit_at(c, &bg_rule_var_content, &at,
+		"%s writes to '%s': bootc copies /var from the image only at first install and never "
+		"updates it", upper_keyword(ins), path);
 }
 
 static void check_copy_add(lint_ctx *c, const bg_instruction *ins)
 {
-	bool is_add = strcmp(ins->keyword, "add") == 0;
+	bool is_add = is_keyword(ins->keyword, "add");
 	const char *from = is_add ? NULL : bg_containerfile_flag(ins, "from");
 	if (from)
 		check_from_value(c, ins, from, "--from=", &bg_rule_copy_from_unpinned, "COPY --from image");
@@ -461,15 +531,15 @@ static void check_copy_add(lint_ctx *c, const bg_instruction *ins)
 		const char *written = ins->args[i].s;
 		if (is_heredoc_word(ins, written))
 			continue;
-		_cleanup_free_ char *src = expand(c, written);
+		_cleanup_free_ char *owned = NULL;
+		const char *src = expand(c, written, &owned);
 		if (!src)
 			continue;
 		bg_source_kind kind = bg_source_classify(src);
 		if (kind != BG_SOURCE_LOCAL && !is_add) {
-			unsigned line, col;
-			locate_after(c, ins, " ", written, &line, &col);
-			emit(c, &bg_rule_parse_error, line, col, "source can't be a %s for COPY: '%s' (use ADD)",
-			     kind == BG_SOURCE_GIT ? "git ref" : "URL", src);
+			place at = {.ins = ins, .prefix = " ", .value = written};
+			emit_at(c, &bg_rule_parse_error, &at, "source can't be a %s for COPY: '%s' (use ADD)",
+				kind == BG_SOURCE_GIT ? "git ref" : "URL", src);
 		} else if (kind != BG_SOURCE_LOCAL) {
 			check_add_remote(c, ins, written, src, kind);
 		} else if (!from) {
@@ -481,16 +551,31 @@ static void check_copy_add(lint_ctx *c, const bg_instruction *ins)
 
 /* ---- RUN ---------------------------------------------------------------- */
 
-/* Mount targets are not part of the image: paths below them are exempt from
- * the /var rule. */
-static bool under_mount(const bg_strv *targets, const char *p, size_t len)
+/* The --mount targets of a RUN: not part of the image, so paths below
+ * them are exempt from the /var rule.  The targets point into the parsed
+ * mounts, which are kept until the RUN is checked. */
+typedef struct run_mounts {
+	bg_mount *v;
+	const char **targets;
+	size_t n, n_targets, cap;
+} run_mounts;
+
+static bool under_mount(const run_mounts *m, const char *p, size_t len)
 {
-	for (size_t i = 0; i < targets->n; i++) {
-		size_t n = strlen(targets->v[i]);
-		if (len >= n && memcmp(p, targets->v[i], n) == 0 && (len == n || p[n] == '/'))
+	for (size_t i = 0; i < m->n_targets; i++) {
+		size_t n = strlen(m->targets[i]);
+		if (len >= n && memcmp(p, m->targets[i], n) == 0 && (len == n || p[n] == '/'))
 			return true;
 	}
 	return false;
+}
+
+static void run_mounts_free(run_mounts *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		bg_containerfile_mount_free(&m->v[i]);
+	free(m->v);
+	free(m->targets);
 }
 
 static bool path_boundary_before(char ch)
@@ -499,7 +584,7 @@ static bool path_boundary_before(char ch)
 }
 
 /* Collects the /var paths a shell text names (at most `max`). */
-static void find_var_paths(const char *text, const bg_strv *mounts, bg_strv *found, size_t max)
+static void find_var_paths(const char *text, const run_mounts *mounts, bg_strv *found, size_t max)
 {
 	for (const char *p = strstr(text, "/var"); p && found->n < max; p = strstr(p + 4, "/var")) {
 		if (p != text && !path_boundary_before(p[-1]))
@@ -517,38 +602,55 @@ static void find_var_paths(const char *text, const bg_strv *mounts, bg_strv *fou
 
 static void check_run(lint_ctx *c, const bg_instruction *ins)
 {
-	bg_strv targets = {0};
+	run_mounts mounts = {0};
 	size_t pos = 0;
 	const char *value;
 	while ((value = bg_containerfile_flag_next(ins, "mount", &pos))) {
-		bg_mount m = {0};
-		bg_error err = {0};
-		if (bg_containerfile_mount_parse(value, &m, &err) != 0) {
+		if (mounts.n == mounts.cap) {
+			size_t cap = mounts.cap ? mounts.cap * 2 : 4;
+			bg_mount *v = realloc(mounts.v, cap * sizeof *v);
+			const char **t = v ? realloc(mounts.targets, cap * sizeof *t) : NULL;
+			if (v)
+				mounts.v = v;
+			if (t) {
+				mounts.targets = t;
+				mounts.cap = cap;
+			}
+		}
+		/* Out of memory for the list: check the mount, keep no target. */
+		bg_mount unlisted = {0};
+		bool listed = mounts.n < mounts.cap;
+		bg_mount *m = listed ? &mounts.v[mounts.n] : &unlisted;
+		bg_error err;
+		bg_error_init_quick(&err);
+		if (bg_containerfile_mount_parse(value, m, &err) != 0) {
 			unsigned line, col;
 			locate(c, ins, value, &line, &col);
 			emit(c, &bg_rule_parse_error, line, col, "--mount=%s: %s", value, err.message);
 			continue;
 		}
-		const char *type = bg_containerfile_mount_get(&m, "type");
-		const char *from = bg_containerfile_mount_get(&m, "from");
-		const char *target = bg_containerfile_mount_get(&m, "target");
+		if (listed)
+			mounts.n++;
+		const char *type = bg_containerfile_mount_get(m, "type");
+		const char *from = bg_containerfile_mount_get(m, "from");
+		const char *target = bg_containerfile_mount_get(m, "target");
 		if (!target)
-			target = bg_containerfile_mount_get(&m, "dst");
+			target = bg_containerfile_mount_get(m, "dst");
 		if (!target)
-			target = bg_containerfile_mount_get(&m, "destination");
-		if (target)
-			bg_strv_push(&targets, target);
+			target = bg_containerfile_mount_get(m, "destination");
+		if (target && listed)
+			mounts.targets[mounts.n_targets++] = target;
 		if (from && *from && (!type || strcmp(type, "bind") == 0 || strcmp(type, "cache") == 0))
 			check_from_value(c, ins, from, "from=", &bg_rule_mount_from_unpinned,
 					 "RUN --mount from= image");
-		bg_containerfile_mount_free(&m);
+		bg_containerfile_mount_free(&unlisted);
 	}
 
 	bg_strv paths = {0};
 	for (size_t i = 0; i < ins->n_args; i++)
-		find_var_paths(ins->args[i].s, &targets, &paths, 3);
+		find_var_paths(ins->args[i].s, &mounts, &paths, 3);
 	for (size_t i = 0; i < ins->n_heredocs; i++)
-		find_var_paths(ins->heredocs[i].content, &targets, &paths, 3);
+		find_var_paths(ins->heredocs[i].content, &mounts, &paths, 3);
 	if (paths.n) {
 		unsigned line, col;
 		locate(c, ins, paths.v[0], &line, &col);
@@ -561,7 +663,7 @@ static void check_run(lint_ctx *c, const bg_instruction *ins)
 		bg_strbuf_free(&list);
 	}
 	bg_strv_free(&paths);
-	bg_strv_free(&targets);
+	run_mounts_free(&mounts);
 }
 
 /* ---- suppressions ------------------------------------------------------- */
@@ -573,7 +675,8 @@ static void apply_suppressions(lint_ctx *c, const bg_instruction *ins, size_t fi
 	for (size_t i = 0; i < ins->n_comments; i++) {
 		const bg_comment *cm = &ins->comments[i];
 		bg_suppression s;
-		bg_error err = {0};
+		bg_error err;
+		bg_error_init_quick(&err);
 		int r = bg_suppression_parse(cm->text, &s, &err);
 		if (r == 0)
 			continue;
@@ -608,22 +711,23 @@ static void apply_suppressions(lint_ctx *c, const bg_instruction *ins, size_t fi
 
 /* ---- driver ------------------------------------------------------------- */
 
+
 static void check_instruction(lint_ctx *c, const bg_instruction *ins, const bg_stage *stage)
 {
 	const char *k = ins->keyword;
-	if (strcmp(k, "from") == 0 && stage)
+	if (is_keyword(k, "from") && stage)
 		check_from(c, ins, stage);
-	else if (strcmp(k, "copy") == 0 || strcmp(k, "add") == 0)
+	else if (is_keyword(k, "copy") || is_keyword(k, "add"))
 		check_copy_add(c, ins);
-	else if (strcmp(k, "run") == 0)
+	else if (is_keyword(k, "run"))
 		check_run(c, ins);
-	else if (strcmp(k, "arg") == 0)
+	else if (is_keyword(k, "arg"))
 		on_arg(c, ins);
-	else if (strcmp(k, "env") == 0)
+	else if (is_keyword(k, "env"))
 		on_env(c, ins);
-	else if (strcmp(k, "workdir") == 0)
+	else if (is_keyword(k, "workdir"))
 		on_workdir(c, ins);
-	else if (strcmp(k, "onbuild") == 0 && ins->trigger) {
+	else if (is_keyword(k, "onbuild") && ins->trigger) {
 		c->in_onbuild = true;
 		check_instruction(c, ins->trigger, NULL);
 		c->in_onbuild = false;
@@ -699,7 +803,7 @@ int bg_lint_containerfile(const char *path, const char *data, size_t len,
 	for (size_t i = 0; i < cf->n; i++) {
 		const bg_instruction *ins = &cf->v[i];
 		const bg_stage *stage = NULL;
-		if (strcmp(ins->keyword, "from") == 0) {
+		if (is_keyword(ins->keyword, "from")) {
 			stage = stage_index < stages.n ? &stages.v[stage_index] : NULL;
 			stage_index++;
 			env_clear(&c.env);
@@ -715,8 +819,10 @@ done:
 		rc = bg_error_set(err, BG_E_NOMEM, "%s: out of memory while linting", path);
 	env_clear(&c.env);
 	free(c.env.v);
+	bg_arena_free(&c.env_strings);
 	free(c.workdir);
 	free(c.ignore_path);
+	free(c.last_stage_ref);
 	bg_stages_free(&stages);
 	bg_containerfile_free(cf);
 	bg_strv_free(&args);

@@ -140,8 +140,18 @@ static void words_add_string(words *w, const char *s, size_t n)
 {
 	if (!w)
 		return;
-	for (size_t i = 0, k; i < n; i += k)
+	for (size_t i = 0, k; i < n; i += k) {
+		/* A run of printable ASCII (no white space) joins the word as it is. */
+		k = 0;
+		while (i + k < n && (unsigned char)s[i + k] > ' ' && (unsigned char)s[i + k] < 0x7F)
+			k++;
+		if (k > 0) {
+			bg_strbuf_add(&w->word, s + i, k);
+			w->in_word = true;
+			continue;
+		}
 		words_add_char(w, (int32_t)bg_utf8_decode(s + i, n - i, &k));
+	}
 }
 
 static void words_add_raw_string(words *w, const char *s, size_t n)
@@ -874,6 +884,18 @@ static char *process_double_quote(lexer *lx)
 			free(v);
 			continue;
 		}
+		if (p >= ' ' && p < 0x7F && p != lx->escape) {
+			/* A run of printable ASCII other than '"', '$' and the
+			 * escape is copied as it is. */
+			size_t end = lx->pos + 1;
+			while (end < lx->n && (unsigned char)lx->s[end] >= ' ' && (unsigned char)lx->s[end] < 0x7F &&
+			       lx->s[end] != '"' && lx->s[end] != '$' && lx->s[end] != lx->escape)
+				end++;
+			bg_strbuf_add(&b, lx->s + lx->pos, end - lx->pos);
+			lx->pos = end;
+			lex_load(lx);
+			continue;
+		}
 		ch = lex_next(lx);
 		if (ch == lx->escape) {
 			if (lx->raw_escapes)
@@ -912,6 +934,15 @@ static char *process_possible_heredoc(lexer *lx)
 	return s;
 }
 
+/* A character process_stop_on copies unchanged: printable ASCII other than
+ * white space, '$', '<', quotes (when they count), the escape and stop. */
+static bool ordinary(const lexer *lx, int32_t ch, int32_t stop)
+{
+	if (ch <= ' ' || ch >= 0x7F || ch == '$' || ch == '<' || ch == lx->escape || ch == stop)
+		return false;
+	return (ch != '\'' && ch != '"') || (lx->flags & BG_SHELL_SKIP_QUOTES);
+}
+
 static char *process_stop_on(lexer *lx, int32_t stop, bool raw_escapes, words *w)
 {
 	if (++lx->depth > MAX_NESTING) {
@@ -931,6 +962,18 @@ static char *process_stop_on(lexer *lx, int32_t stop, bool raw_escapes, words *w
 			lex_next(lx);
 			done = true;
 			break;
+		}
+		if (ordinary(lx, ch, stop)) {
+			/* A run of ordinary characters goes to the result (and
+			 * the current word) as it is, without the rune loop. */
+			size_t end = lx->pos + 1;
+			while (end < lx->n && ordinary(lx, (unsigned char)lx->s[end], stop))
+				end++;
+			bg_strbuf_add(&result, lx->s + lx->pos, end - lx->pos);
+			words_add_raw_string(w, lx->s + lx->pos, end - lx->pos);
+			lx->pos = end;
+			lex_load(lx);
+			continue;
 		}
 		char *tmp = NULL;
 		if (ch == '$')
@@ -1024,8 +1067,10 @@ static size_t shown(const char *s)
 	return n;
 }
 
-int bg_shell_expand(const char *word, char escape, unsigned flags, const bg_shell_env *env,
-		    bg_shell_result *res, bg_error *err)
+/* bg_shell_expand; without split, res->words stays NULL (ProcessWord needs
+ * no word list, and building it costs as much as the expansion). */
+static int shell_expand(const char *word, char escape, unsigned flags, const bg_shell_env *env, bool split,
+			bg_shell_result *res, bg_error *err)
 {
 	memset(res, 0, sizeof *res);
 	lexer lx = {
@@ -1040,7 +1085,7 @@ int bg_shell_expand(const char *word, char escape, unsigned flags, const bg_shel
 	if (lx.peeked == 0xFEFF) /* text/scanner skips a leading BOM */
 		lex_next(&lx);
 	words w = {0};
-	char *out = process_stop_on(&lx, LEX_EOF, lx.raw_escapes, &w);
+	char *out = process_stop_on(&lx, LEX_EOF, lx.raw_escapes, split ? &w : NULL);
 	words_finish(&w);
 	int rc = 0;
 	if (!out || w.oom) {
@@ -1054,7 +1099,7 @@ int bg_shell_expand(const char *word, char escape, unsigned flags, const bg_shel
 		strv_dedup(&lx.unresolved);
 		res->word = out;
 		res->words = strv_steal(&w.list, &res->n_words);
-		if (!res->words) {
+		if (!res->words && split) {
 			res->words = calloc(1, sizeof *res->words);
 			if (!res->words)
 				rc = bg_error_set(err, BG_E_NOMEM, "out of memory expanding a word");
@@ -1067,6 +1112,12 @@ int bg_shell_expand(const char *word, char escape, unsigned flags, const bg_shel
 	if (rc < 0)
 		bg_shell_result_free(res);
 	return rc;
+}
+
+int bg_shell_expand(const char *word, char escape, unsigned flags, const bg_shell_env *env,
+		    bg_shell_result *res, bg_error *err)
+{
+	return shell_expand(word, escape, flags, env, true, res, err);
 }
 
 static void free_list(char **v, size_t n)
@@ -1092,7 +1143,7 @@ int bg_shell_word(const char *word, char escape, const bg_shell_env *env, char *
 {
 	bg_shell_result res;
 	*out = NULL;
-	int rc = bg_shell_expand(word, escape, 0, env, &res, err);
+	int rc = shell_expand(word, escape, 0, env, false, &res, err);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; unmatched && i < res.n_unmatched; i++) {

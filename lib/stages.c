@@ -104,6 +104,12 @@ static int take_list(char ***dst, size_t *n, bg_shell_result *res)
 	return 0;
 }
 
+/* keyword is "from" (checked inline: this runs for every instruction). */
+static bool is_from(const char *keyword)
+{
+	return keyword[0] == 'f' && strcmp(keyword, "from") == 0;
+}
+
 /* Expand one FROM word; the error names the file, line and what to fix. */
 static int expand(const bg_containerfile *cf, const bg_instruction *ins, const char *what, const char *word,
 		  const bg_shell_env *env, bg_shell_result *res, bg_error *err)
@@ -134,7 +140,7 @@ int bg_stages_resolve(const bg_containerfile *cf, const char *platform, const ch
 	/* Meta ARGs: before the first FROM, each default expanded with the
 	 * earlier ones; a build arg replaces the default. */
 	size_t i = 0;
-	for (; rc == 0 && i < cf->n && strcmp(cf->v[i].keyword, "from") != 0; i++) {
+	for (; rc == 0 && i < cf->n && !is_from(cf->v[i].keyword); i++) {
 		const bg_instruction *ins = &cf->v[i];
 		if (strcmp(ins->keyword, "arg") != 0)
 			continue;
@@ -173,7 +179,7 @@ int bg_stages_resolve(const bg_containerfile *cf, const char *platform, const ch
 
 	for (; rc == 0 && i < cf->n; i++) {
 		const bg_instruction *ins = &cf->v[i];
-		if (strcmp(ins->keyword, "from") != 0 || ins->n_args == 0)
+		if (!is_from(ins->keyword) || ins->n_args == 0)
 			continue;
 		if (out->n == cap) {
 			size_t nc = cap ? cap * 2 : 8;

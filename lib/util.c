@@ -9,6 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef BG_ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 char *bg_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -22,11 +26,6 @@ char *bg_strndup(const char *s, size_t n)
 	memcpy(d, s, n);
 	d[n] = '\0';
 	return d;
-}
-
-bool bg_str_has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 bool bg_str_has_suffix(const char *s, const char *suffix)
@@ -66,11 +65,6 @@ void bg_strbuf_add(bg_strbuf *b, const char *s, size_t n)
 void bg_strbuf_puts(bg_strbuf *b, const char *s)
 {
 	bg_strbuf_add(b, s, strlen(s));
-}
-
-void bg_strbuf_putc(bg_strbuf *b, char c)
-{
-	bg_strbuf_add(b, &c, 1);
 }
 
 void bg_strbuf_printf(bg_strbuf *b, const char *fmt, ...)
@@ -151,6 +145,102 @@ void bg_strv_free(bg_strv *sv)
 	free(sv->v);
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
+}
+
+/* --- arena ---------------------------------------------------------------- */
+
+struct bg_arena_block {
+	bg_arena_block *next;
+	size_t size; /* bytes of data */
+	max_align_t data[];
+};
+
+/* Blocks start at 16 KiB and double up to 1 MiB, so a small file costs one
+ * small block and a big one a handful. */
+#define ARENA_FIRST_BLOCK ((size_t)16 << 10)
+#define ARENA_MAX_BLOCK ((size_t)1 << 20)
+
+#ifdef BG_ARENA_ASAN
+/* Poisoned bytes after each allocation. */
+#define ARENA_REDZONE 16
+#else
+#define ARENA_REDZONE 0
+#endif
+
+/* Room for size bytes at align in the current block: the address, else 0. */
+static uintptr_t arena_fit(const bg_arena *a, size_t size, size_t align)
+{
+	if (!a->pos)
+		return 0;
+	uintptr_t p = ((uintptr_t)a->pos + (align - 1)) & ~(uintptr_t)(align - 1);
+	if (p > (uintptr_t)a->end || size > SIZE_MAX - ARENA_REDZONE ||
+	    (uintptr_t)a->end - p < size + ARENA_REDZONE)
+		return 0;
+	return p;
+}
+
+void *bg_arena_alloc_slow(bg_arena *a, size_t size, size_t align)
+{
+	uintptr_t p = arena_fit(a, size, align);
+	if (!p) {
+		size_t want = a->blocks ? a->blocks->size * 2 : ARENA_FIRST_BLOCK;
+		if (want > ARENA_MAX_BLOCK)
+			want = ARENA_MAX_BLOCK;
+		if (size > SIZE_MAX / 2 - align - ARENA_REDZONE - sizeof(bg_arena_block))
+			return NULL;
+		if (want < size + align + ARENA_REDZONE)
+			want = size + align + ARENA_REDZONE; /* a big allocation gets its own block */
+		bg_arena_block *blk = malloc(sizeof *blk + want);
+		if (!blk)
+			return NULL;
+		blk->next = a->blocks;
+		blk->size = want;
+		a->blocks = blk;
+		a->pos = (char *)blk->data;
+		a->end = a->pos + want;
+#ifdef BG_ARENA_ASAN
+		ASAN_POISON_MEMORY_REGION(blk->data, want);
+#endif
+		p = arena_fit(a, size, align);
+	}
+	a->pos = (char *)(p + size + ARENA_REDZONE);
+#ifdef BG_ARENA_ASAN
+	ASAN_UNPOISON_MEMORY_REGION((void *)p, size);
+#endif
+	return (void *)p;
+}
+
+char *bg_arena_strndup(bg_arena *a, const char *s, size_t n)
+{
+	if (n == SIZE_MAX)
+		return NULL;
+	char *d = bg_arena_alloc_aligned(a, n + 1, 1);
+	if (!d)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+void *bg_arena_memdup(bg_arena *a, const void *p, size_t size)
+{
+	void *d = bg_arena_alloc_aligned(a, size, _Alignof(max_align_t));
+	if (d && size)
+		memcpy(d, p, size);
+	return d;
+}
+
+void bg_arena_free(bg_arena *a)
+{
+	while (a->blocks) {
+		bg_arena_block *next = a->blocks->next;
+#ifdef BG_ARENA_ASAN
+		ASAN_UNPOISON_MEMORY_REGION(a->blocks->data, a->blocks->size);
+#endif
+		free(a->blocks);
+		a->blocks = next;
+	}
+	a->pos = a->end = NULL;
 }
 
 int bg_read_file(const char *path, size_t max, char **data, size_t *len, bg_error *err)
