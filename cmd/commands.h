@@ -6,5 +6,7 @@
  * 2 usage/configuration, 3 could not evaluate).  argv[0] is the command name. */
 int cmd_lint(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_verify_signature(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ struct command {
 static const struct command commands[] = {
 	{"lint", cmd_lint, "check Containerfiles: pinned images, verified sources, no broad contexts"},
 	{"inspect", cmd_inspect, "show an image's verified digests, platform, labels and layers"},
+	{"verify", cmd_verify, "decide whether an image is trusted under containers policy.json (signatures)"},
+	{"verify-signature", cmd_verify_signature, "check one simple-signing signature blob against key files"},
 };
 
 static void usage(FILE *out)
@@ -24,7 +26,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "Commands:\n", out);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-17s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n"
 	      "Run 'bootgate <command> --help' for a command's options.\n"
 	      "\n"
