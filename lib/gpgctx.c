@@ -1,6 +1,7 @@
 /* bootgate — ephemeral GnuPG homes for signature verification (see gpgctx.h). */
 #include "gpgctx.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -16,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 extern char **environ;
 
 /* ---- one-time gpgme initialisation ----------------------------------- */
@@ -27,6 +30,14 @@ static char gpgme_init_error[256];
 
 static void gpgme_init_once(void)
 {
+	/* Without gpgconf, gpgme finds gpg on $PATH and its engine-info pass
+	 * runs only `gpg --version`: with it, every process start costs
+	 * `gpgconf --list-dirs`, `--list-components` and `--version` and
+	 * `gpgsm --version` too, none of which verification needs.  A global
+	 * flag only counts before gpgme_check_version; if another part of the
+	 * process initialised gpgme first, the flag fails and gpgme just keeps
+	 * using gpgconf (slower, same results). */
+	gpgme_set_global_flag("disable-gpgconf", "1");
 	/* gpgme needs gpgme_check_version before anything else.  The locale
 	 * is only used for pinentry, which verification never runs; pass "C"
 	 * rather than reading the process locale. */
@@ -55,13 +66,19 @@ int bg_gpgme_init(bg_error *err)
 /* ---- the home directory ---------------------------------------------- */
 
 /* GnuPG puts its sockets in the home: keep the path well under the Unix
- * socket limit (108 bytes), falling back to /tmp for a long $TMPDIR. */
-static const char *temp_base(void)
+ * socket limit (108 bytes), falling back to /tmp for a long $TMPDIR.
+ * *len excludes trailing slashes, so that the home's name is the one
+ * GnuPG uses (it strips them; the socket directory's name hashes it). */
+static const char *temp_base(int *len)
 {
 	const char *t = getenv("TMPDIR");
-	if (t && t[0] == '/' && strlen(t) <= 64)
-		return t;
-	return "/tmp";
+	if (!t || t[0] != '/' || strlen(t) > 64)
+		t = "/tmp";
+	size_t n = strlen(t);
+	while (n > 1 && t[n - 1] == '/')
+		n--;
+	*len = t[n - 1] == '/' ? 0 : (int)n; /* "/" itself: "" + "/bootgate-gpg-..." */
+	return t;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -76,11 +93,102 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return 0;
 }
 
+/* Where GnuPG 2.2 puts the sockets of a home given with --homedir
+ * (common/homedir.c, _gnupg_socketdir_internal): in the home itself, or,
+ * when BASE/user/<uid> exists for one of these bases, in
+ * BASE/user/<uid>/gnupg/d.<z-base-32 of the first 120 bits of SHA-1(home)>.
+ * Which base (and whether GnuPG fell back to the home because of
+ * permissions) is GnuPG's choice, so every candidate is looked at. */
+static const char *const run_bases[] = {"/run/gnupg", "/run", "/var/run/gnupg", "/var/run"};
+#define N_RUN_BASES (sizeof run_bases / sizeof run_bases[0])
+
+/* "d." and the z-base-32 (GnuPG common/zb32.c) of SHA-1(home)[0..15). */
+static bool hashed_subdir_name(const char *home, char out[27])
+{
+	static const char zb32[] = "ybndrfg8ejkmcpqxot1uwisza345h769";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (!EVP_Digest(home, strlen(home), md, &mdlen, EVP_sha1(), NULL) || mdlen != 20)
+		return false;
+	memcpy(out, "d.", 2);
+	unsigned acc = 0;
+	int bits = 0;
+	size_t o = 2;
+	for (size_t i = 0; i < 15; i++) {
+		acc = (acc << 8) | md[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			out[o++] = zb32[(acc >> bits) & 31];
+		}
+	}
+	out[o] = '\0'; /* 120 bits: exactly 24 characters */
+	return true;
+}
+
+/* The run-directory candidates of the home's socket directory that exist. */
+static size_t run_socket_dirs(const char *home, char dirs[N_RUN_BASES][96])
+{
+	char sub[27];
+	if (!hashed_subdir_name(home, sub))
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < N_RUN_BASES; i++) {
+		struct stat st;
+		int w = snprintf(dirs[n], sizeof dirs[n], "%s/user/%u/gnupg/%s", run_bases[i],
+				 (unsigned)getuid(), sub);
+		if (w > 0 && (size_t)w < sizeof dirs[n] && stat(dirs[n], &st) == 0 &&
+		    S_ISDIR(st.st_mode))
+			n++;
+	}
+	return n;
+}
+
+/* Does dir hold a GnuPG socket (S.gpg-agent, S.dirmngr, S.scdaemon, ...)?
+ * A daemon creates its socket when it starts and only gpgconf --kill can
+ * reach a daemon through one. */
+static bool has_socket(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	bool found = false;
+	struct dirent *e;
+	while (!found && (e = readdir(d)))
+		found = strncmp(e->d_name, "S.", 2) == 0;
+	closedir(d);
+	return found;
+}
+
+/* gpgconf next to the gpg that gpgme runs (that engine info is cached by
+ * bg_gpgme_init, so asking costs no process), else from $PATH. */
+static char *gpgconf_path(void)
+{
+	gpgme_engine_info_t info = NULL;
+	if (gpgme_get_engine_info(&info) != 0)
+		return NULL;
+	for (; info; info = info->next) {
+		if (info->protocol != GPGME_PROTOCOL_OpenPGP || !info->file_name)
+			continue;
+		const char *slash = strrchr(info->file_name, '/');
+		char *p = NULL;
+		if (slash && asprintf(&p, "%.*s/gpgconf", (int)(slash - info->file_name),
+				      info->file_name) >= 0) {
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+		break;
+	}
+	return bg_strdup("gpgconf");
+}
+
 /* Run `gpgconf --homedir HOME --kill all` with no input or output and wait
  * for it.  Failures are ignored: this is cleanup. */
-static void kill_daemons(const bg_gpgctx *g)
+static void run_gpgconf_kill(const char *home)
 {
-	if (!g->gpgconf)
+	_cleanup_free_ char *gpgconf = gpgconf_path();
+	if (!gpgconf)
 		return;
 	posix_spawn_file_actions_t fa;
 	if (posix_spawn_file_actions_init(&fa) != 0)
@@ -88,14 +196,34 @@ static void kill_daemons(const bg_gpgctx *g)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	char *argv[] = {g->gpgconf, (char *)"--homedir", g->home, (char *)"--kill", (char *)"all", NULL};
+	char *argv[] = {gpgconf, (char *)"--homedir", (char *)home, (char *)"--kill", (char *)"all",
+			NULL};
 	pid_t pid;
-	if (posix_spawn(&pid, g->gpgconf, &fa, NULL, argv, environ) == 0) {
+	if (posix_spawnp(&pid, gpgconf, &fa, NULL, argv, environ) == 0) {
 		int status;
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
 	posix_spawn_file_actions_destroy(&fa);
+}
+
+/* gpg.conf says no-autostart, so normally no daemon runs and no socket
+ * exists: then nothing is spawned (gpgconf --kill all would start three
+ * gpg-connect-agent processes just to find that out).  Should a GnuPG
+ * version start one anyway, its socket shows and gpgconf stops it.  The
+ * run-directory socket directory, if GnuPG made one for this home, is
+ * removed too (rmdir: only when empty). */
+static void stop_daemons(const char *home)
+{
+	char dirs[N_RUN_BASES][96];
+	size_t n = run_socket_dirs(home, dirs);
+	bool found = has_socket(home);
+	for (size_t i = 0; i < n && !found; i++)
+		found = has_socket(dirs[i]);
+	if (found)
+		run_gpgconf_kill(home);
+	for (size_t i = 0; i < n; i++)
+		rmdir(dirs[i]);
 }
 
 void bg_gpgctx_close(bg_gpgctx *g)
@@ -105,13 +233,12 @@ void bg_gpgctx_close(bg_gpgctx *g)
 	if (g->gpgme)
 		gpgme_release(g->gpgme);
 	if (g->home) {
-		kill_daemons(g);
+		stop_daemons(g->home);
 		/* Depth-first, never following symlinks out of the home. */
 		nftw(g->home, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 		rmdir(g->home);
 	}
 	free(g->home);
-	free(g->gpgconf);
 	free(g);
 }
 
@@ -119,8 +246,14 @@ static int write_conf(const char *home, bg_error *err)
 {
 	/* no-autostart: public-key import and verification need no gpg-agent,
 	 * so none is started (none can be left behind).  no-auto-key-retrieve:
-	 * a signature by an unknown key stays unknown; never fetch keys. */
-	static const char conf[] = "no-autostart\nno-auto-key-retrieve\nno-greeting\n";
+	 * a signature by an unknown key stays unknown; never fetch keys.
+	 * trust-model always: who may sign is the caller's allow-list of full
+	 * fingerprints, not GnuPG's web of trust, so gpg neither builds nor
+	 * checks a trust database on import and verify; expired and revoked
+	 * keys and signatures are still reported as such (EXPKEYSIG,
+	 * REVKEYSIG, EXPSIG: not key validity, which this model skips). */
+	static const char conf[] =
+		"no-autostart\nno-auto-key-retrieve\nno-greeting\ntrust-model always\n";
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/gpg.conf", home) < 0) {
 		path = NULL;
@@ -153,7 +286,9 @@ int bg_gpgctx_open(bg_gpgctx **out, bg_error *err)
 	if (!g)
 		return bg_error_set(err, BG_E_NOMEM, "out of memory");
 	char *tmpl = NULL;
-	if (asprintf(&tmpl, "%s/" BG_GPG_HOME_PREFIX "XXXXXX", temp_base()) < 0) {
+	int base_len = 0;
+	const char *base = temp_base(&base_len);
+	if (asprintf(&tmpl, "%.*s/" BG_GPG_HOME_PREFIX "XXXXXX", base_len, base) < 0) {
 		free(g);
 		return bg_error_set(err, BG_E_NOMEM, "out of memory");
 	}
@@ -165,12 +300,6 @@ int bg_gpgctx_open(bg_gpgctx **out, bg_error *err)
 		return rc;
 	}
 	g->home = tmpl;
-
-	gpgme_engine_info_t info = NULL;
-	if (gpgme_get_engine_info(&info) == 0)
-		for (; info; info = info->next)
-			if (info->protocol == GPGME_PROTOCOL_GPGCONF && info->file_name)
-				g->gpgconf = bg_strdup(info->file_name);
 
 	if ((rc = write_conf(g->home, err)) < 0)
 		goto fail;

@@ -4,8 +4,12 @@
  * (short, for GnuPG's socket paths) whose gpg.conf says `no-autostart` and
  * `no-auto-key-retrieve`: importing public keys and verifying signatures need
  * no agent and no network, so none is started and no key is fetched from
- * anywhere.  bg_gpgctx_close still runs `gpgconf --homedir H --kill all`
- * (in case a GnuPG version ignores that) before removing the directory. */
+ * anywhere.  It also says `trust-model always`: the caller's allow-list of
+ * fingerprints is the trust decision, so gpg keeps no trust database (key
+ * and signature expiry and revocation are still checked and reported).
+ * bg_gpgctx_close runs `gpgconf --homedir H --kill all` only when a daemon
+ * socket of the home exists (in case a GnuPG version ignores no-autostart),
+ * then removes the directory. */
 #ifndef BOOTGATE_GPGCTX_H
 #define BOOTGATE_GPGCTX_H
 
@@ -22,12 +26,14 @@
 typedef struct bg_gpgctx {
 	char *home;
 	gpgme_ctx_t gpgme;
-	char *gpgconf; /* path of gpgconf, for stopping daemons */
 } bg_gpgctx;
 
 /* gpgme_check_version and the OpenPGP engine check, once per process
- * (pthread_once); later calls return the first outcome.  BG_E_EVAL when
- * gpgme or gpg is unusable. */
+ * (pthread_once); later calls return the first outcome.  It sets gpgme's
+ * global flag disable-gpgconf first (gpgme then runs only `gpg --version`
+ * to learn its engines, not gpgconf and gpgsm), which takes effect only
+ * when it is the first gpgme user in the process.  BG_E_EVAL when gpgme or
+ * gpg is unusable. */
 int bg_gpgme_init(bg_error *err);
 
 /* Create the home and the context.  On failure nothing is left behind. */

@@ -456,7 +456,106 @@ static int set_str(char **dst, const char *s, bg_error *err)
 	return *dst ? 0 : bg_error_set(err, BG_E_NOMEM, "out of memory");
 }
 
+/* ---- what gpg said about the signature's key --------------------------- */
+
+/* gpg's own status lines during verification tell the signer's primary key
+ * (VALIDSIG, last field) and primary user ID (GOODSIG), which spares a key
+ * listing, i.e. another gpg process.  gpgme passes every status line to a
+ * status callback with the context flag "full-status" (gpgme >= 1.11);
+ * without it, or when a line is missing, list_keys answers as before. */
+typedef struct sig_status {
+	unsigned newsig;      /* NEWSIG lines: signatures gpg looked at */
+	unsigned validsig;    /* VALIDSIG lines */
+	unsigned goodsig;     /* GOODSIG lines */
+	char signer[41];      /* VALIDSIG: the signing (sub)key */
+	char primary[41];     /* VALIDSIG: its primary key */
+	char *uid;            /* GOODSIG: primary user ID, %XX decoded */
+	bool oom;
+} sig_status;
+
+/* The idx-th (0-based) space-separated field of args, as a 40-hex-digit
+ * fingerprint; false when it is not one. */
+static bool fpr_field(const char *args, int idx, char out[41])
+{
+	const char *p = args;
+	for (int i = 0; i < idx && p; i++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return false;
+	size_t n = strcspn(p, " ");
+	if (n != 40)
+		return false;
+	for (size_t i = 0; i < 40; i++) {
+		if (!isxdigit((unsigned char)p[i]))
+			return false;
+		out[i] = (char)toupper((unsigned char)p[i]);
+	}
+	out[40] = '\0';
+	return true;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static gpgme_error_t sig_status_cb(void *opaque, const char *keyword, const char *args)
+{
+	sig_status *st = opaque;
+	if (!keyword || !args)
+		return 0;
+	if (strcmp(keyword, "NEWSIG") == 0) {
+		st->newsig++;
+	} else if (strcmp(keyword, "VALIDSIG") == 0) {
+		/* <fpr> <date> <timestamp> <expire> <version> <reserved>
+		 * <pubkey-algo> <hash-algo> <class> <primary-fpr> */
+		if (++st->validsig == 1 &&
+		    !(fpr_field(args, 0, st->signer) && fpr_field(args, 9, st->primary)))
+			st->signer[0] = st->primary[0] = '\0';
+	} else if (strcmp(keyword, "GOODSIG") == 0 && ++st->goodsig == 1) {
+		/* <keyid or fpr> <primary user ID, '%' and control bytes as %XX>;
+		 * "[?]" when the key has no usable user ID. */
+		const char *u = strchr(args, ' ');
+		if (!u || strcmp(u + 1, "[?]") == 0)
+			return 0;
+		bg_strbuf b = {0};
+		for (const char *p = u + 1; *p; p++) {
+			int hi, lo;
+			if (*p == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0) {
+				bg_strbuf_putc(&b, (char)(hi << 4 | lo));
+				p += 2;
+			} else {
+				bg_strbuf_putc(&b, *p);
+			}
+		}
+		st->uid = bg_strbuf_take(&b);
+		if (!st->uid)
+			st->oom = true;
+	}
+	return 0;
+}
+
+/* The signer's primary key and user ID from the status lines, when they
+ * are there and are about this one signature by signer. */
+static bool status_knows_signer(const sig_status *st, const char *signer)
+{
+	return st->newsig == 1 && st->validsig == 1 && st->goodsig == 1 && st->primary[0] &&
+	       strcmp(st->signer, signer) == 0;
+}
+
 /* ---- verification ----------------------------------------------------- */
+
+static int verify_result(bg_sigctx *ctx, gpgme_error_t e, const plain_sink *plain,
+			 const sig_status *st, bg_sigresult *res, bg_error *err);
 
 /* GnuPG's part: exactly one good signature by an allowed key; on success
  * plain holds the signed bytes.  Returns <0 only when GnuPG could not be
@@ -474,9 +573,29 @@ static int verify_crypto(bg_sigctx *ctx, const unsigned char *blob, size_t len, 
 		gpgme_data_release(sig);
 		return bg_error_set(err, BG_E_EVAL, "gpgme data setup failed: %s", gpgme_strerror(e));
 	}
+	sig_status st = {0};
+	bool full_status = gpgme_set_ctx_flag(g, "full-status", "1") == 0;
+	if (full_status)
+		gpgme_set_status_cb(g, sig_status_cb, &st);
 	e = gpgme_op_verify(g, sig, NULL, out);
+	if (full_status) {
+		gpgme_set_status_cb(g, NULL, NULL);
+		gpgme_set_ctx_flag(g, "full-status", "0");
+	}
 	gpgme_data_release(sig);
 	gpgme_data_release(out);
+	int rc = verify_result(ctx, e, plain, &st, res, err);
+	free(st.uid);
+	return rc;
+}
+
+/* Judge gpgme_op_verify's outcome e (see verify_crypto). */
+static int verify_result(bg_sigctx *ctx, gpgme_error_t e, const plain_sink *plain,
+			 const sig_status *st, bg_sigresult *res, bg_error *err)
+{
+	gpgme_ctx_t g = ctx->gpg->gpgme;
+	if (st->oom)
+		return bg_error_set(err, BG_E_NOMEM, "out of memory");
 	if (plain->overflow)
 		return reject(res, BG_SIGREJ_FORMAT, err, "the signed payload is larger than %lu bytes",
 			      (unsigned long)plain->max);
@@ -515,6 +634,12 @@ static int verify_crypto(bg_sigctx *ctx, const unsigned char *blob, size_t len, 
 		return rc;
 	for (char *p = res->signer_fpr; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
+	if (status_knows_signer(st, res->signer_fpr)) {
+		if ((rc = set_str(&res->primary_fpr, st->primary, err)) < 0 ||
+		    (rc = set_str(&res->uid, st->uid, err)) < 0)
+			return rc;
+		return check_signer(ctx, res, err);
+	}
 	if ((rc = list_keys(ctx, err)) < 0)
 		return rc;
 	const keyinfo *k = find_key(ctx, res->signer_fpr);
