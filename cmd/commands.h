@@ -8,5 +8,6 @@ int cmd_lint(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_verify_signature(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

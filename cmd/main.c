@@ -16,6 +16,7 @@ static const struct command commands[] = {
 	{"inspect", cmd_inspect, "show an image's verified digests, platform, labels and layers"},
 	{"verify", cmd_verify, "decide whether an image is trusted under containers policy.json (signatures)"},
 	{"verify-signature", cmd_verify_signature, "check one simple-signing signature blob against key files"},
+	{"audit", cmd_audit, "check an image's audit rules, kargs and units against a gate policy"},
 };
 
 static void usage(FILE *out)

@@ -19,4 +19,21 @@
 #define BG_MAX_CONTAINERFILE_BYTES (16 * BG_MiB)
 #define BG_MAX_CONFIG_FILE_BYTES (4 * BG_MiB)
 
+/* Layer scan (layers.h, inflate.h).  A layer that inflates past either cap
+ * is a decompression bomb: the scan fails for it (CVE-2017-14992 class). */
+#define BG_MAX_LAYER_UNCOMPRESSED_BYTES (64ULL * 1024ULL * BG_MiB) /* 64 GiB per layer */
+/* Uncompressed:compressed ratio refused once a layer has produced more than
+ * BG_INFLATE_RATIO_GRACE bytes.  Deflate tops out near 1032:1, so only
+ * streams of (almost) nothing but repeated bytes reach it; real layers are
+ * 2.5-4:1 (registry-layers.md 5.2). */
+#define BG_MAX_INFLATE_RATIO 1000ULL
+#define BG_INFLATE_RATIO_GRACE (64ULL * BG_MiB)
+#define BG_MAX_LAYER_ENTRIES (4UL * 1024UL * 1024UL) /* tar entries per layer */
+/* Bytes of kept content (files of interest) per layer and per image view:
+ * bounds memory whatever the image holds. */
+#define BG_MAX_KEPT_BYTES (256 * BG_MiB)
+#define BG_MAX_IMAGE_PATH 4096     /* bytes in one entry name or link target */
+#define BG_MAX_SYMLINK_HOPS 40     /* as the kernel's MAXSYMLINKS */
+#define BG_MAX_CACHE_FILE_BYTES (512 * BG_MiB)
+
 #endif
