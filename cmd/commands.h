@@ -9,5 +9,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_verify_signature(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
+int cmd_drift(int argc, char **argv);
 
 #endif

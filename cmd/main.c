@@ -17,6 +17,8 @@ static const struct command commands[] = {
 	{"verify", cmd_verify, "decide whether an image is trusted under containers policy.json (signatures)"},
 	{"verify-signature", cmd_verify_signature, "check one simple-signing signature blob against key files"},
 	{"audit", cmd_audit, "check an image's audit rules, kargs and units against a gate policy"},
+	{"manifest", cmd_manifest, "sign, verify, diff and merge the signed role manifest"},
+	{"drift", cmd_drift, "compare a host's bootc status with its role's signed manifest entry"},
 };
 
 static void usage(FILE *out)
