@@ -11,5 +11,6 @@ int cmd_verify_signature(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{"audit", cmd_audit, "check an image's audit rules, kargs and units against a gate policy"},
 	{"manifest", cmd_manifest, "sign, verify, diff and merge the signed role manifest"},
 	{"drift", cmd_drift, "compare a host's bootc status with its role's signed manifest entry"},
+	{"check", cmd_check, "run the whole gate for the roles of bootgate.yaml; record passing roles"},
 };
 
 static void usage(FILE *out)

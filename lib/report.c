@@ -130,6 +130,9 @@ bool bg_report_passed(const bg_report *r)
 {
 	bg_report_counts c;
 	bg_report_count(r, &c);
+	for (size_t i = 0; i < r->ngroups; i++)
+		if (!r->groups[i].verdict || strcmp(r->groups[i].verdict, "pass") != 0)
+			return false;
 	return c.failing == 0 && r->nsubjects > 0;
 }
 

@@ -111,6 +111,17 @@ int bg_report_write_json(FILE *out, const bg_report *r, bg_error *err)
 		rc |= jpush(findings, finding_json(r, &r->findings->v[i], &fp[i]));
 	rc |= jset(doc, "findings", findings);
 	rc |= jset(doc, "counts", counts_json(r));
+	if (r->ngroups) {
+		json_object *roles = json_object_new_array();
+		for (size_t i = 0; i < r->ngroups; i++) {
+			json_object *g = json_object_new_object();
+			rc |= jset(g, "name", jstr(r->groups[i].name));
+			rc |= jset(g, "verdict", jstr(r->groups[i].verdict));
+			rc |= jset(g, "reason", jstr(r->groups[i].reason));
+			rc |= jpush(roles, g);
+		}
+		rc |= jset(doc, "roles", roles);
+	}
 	if (rc) {
 		json_object_put(doc);
 		return bg_error_set(err, BG_E_NOMEM, "report: out of memory building the JSON report");

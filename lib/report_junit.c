@@ -283,11 +283,41 @@ int bg_report_write_junit(FILE *out, const bg_report *r, bg_error *err)
 		bg_strbuf_free(&s.body);
 		return bg_error_set(err, BG_E_NOMEM, "report: out of memory building the JUnit report");
 	}
+	/* Per-group verdicts: a testsuite of their own, one testcase each. */
+	bg_strbuf groups = {0};
+	size_t gfail = 0;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const bg_report_group *g = &r->groups[i];
+		bool pass = g->verdict && strcmp(g->verdict, "pass") == 0;
+		bg_strbuf_puts(&groups, "    <testcase classname=\"roles\" name=\"");
+		put_xml(&groups, g->name, true);
+		bg_strbuf_puts(&groups, pass ? "\"/>\n" : "\">\n      <failure message=\"");
+		if (!pass) {
+			gfail++;
+			put_xml(&groups, g->reason ? g->reason : g->verdict, true);
+			bg_strbuf_puts(&groups, "\" type=\"");
+			put_xml(&groups, g->verdict ? g->verdict : "fail", true);
+			bg_strbuf_puts(&groups, "\"/>\n    </testcase>\n");
+		}
+	}
 	bg_strbuf_puts(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	bg_strbuf_printf(&doc,
 			 "<testsuites name=\"bootgate\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
 			 "skipped=\"%zu\">\n",
-			 s.tests, s.failures, s.skipped);
+			 s.tests + r->ngroups, s.failures + gfail, s.skipped);
+	if (r->ngroups) {
+		bg_strbuf_puts(&doc, "  <testsuite name=\"bootgate ");
+		put_xml(&doc, r->command, true);
+		bg_strbuf_printf(&doc, " roles\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n",
+				 r->ngroups, gfail);
+		if (groups.s)
+			bg_strbuf_add(&doc, groups.s, groups.len);
+		bg_strbuf_puts(&doc, "  </testsuite>\n");
+	}
+	bool goom = groups.oom;
+	bg_strbuf_free(&groups);
+	if (goom)
+		doc.oom = true;
 	bg_strbuf_puts(&doc, "  <testsuite name=\"bootgate ");
 	put_xml(&doc, r->command, true);
 	bg_strbuf_printf(&doc, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n",

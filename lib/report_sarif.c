@@ -423,6 +423,19 @@ int bg_report_write_sarif(FILE *out, const bg_report *r, bg_error *err)
 			rc |= jpush(results, result_json(r, f, rule_find(&rules, f->rule), &fp[i]));
 	}
 	rc |= jset(run, "results", results);
+	if (r->ngroups) {
+		json_object *props = json_object_new_object();
+		json_object *roles = json_object_new_array();
+		for (size_t i = 0; i < r->ngroups; i++) {
+			json_object *g = json_object_new_object();
+			rc |= jset(g, "name", jstr(r->groups[i].name));
+			rc |= jset(g, "verdict", jstr(r->groups[i].verdict));
+			rc |= jset(g, "reason", jstr(r->groups[i].reason));
+			rc |= jpush(roles, g);
+		}
+		rc |= jset(props, "roles", roles);
+		rc |= jset(run, "properties", props);
+	}
 	rc |= jpush(runs, run);
 	rc |= jset(doc, "runs", runs);
 	free(rules.v);

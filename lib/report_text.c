@@ -200,6 +200,27 @@ int bg_report_write_text(FILE *out, const bg_report *r, bg_error *err)
 		if (!r->findings->v[i].suppressed)
 			put_finding(&b, r, &r->findings->v[i]);
 
+	if (r->ngroups) {
+		size_t w = 4;
+		for (size_t i = 0; i < r->ngroups; i++)
+			if (r->groups[i].name && strlen(r->groups[i].name) > w)
+				w = strlen(r->groups[i].name);
+		bg_strbuf_printf(&b, "\n%-*s  %-11s  %s\n", (int)w, "ROLE", "VERDICT", "REASON");
+		for (size_t i = 0; i < r->ngroups; i++) {
+			const bg_report_group *g = &r->groups[i];
+			bool pass = g->verdict && strcmp(g->verdict, "pass") == 0;
+			size_t pad = g->name && strlen(g->name) < w ? w - strlen(g->name) : 0;
+			put_text(&b, g->name ? g->name : "");
+			bg_strbuf_printf(&b, "%*s  ", (int)pad, "");
+			color_on(&b, r, pass ? ANSI_GREEN : ANSI_RED);
+			bg_strbuf_printf(&b, "%-11s", g->verdict ? g->verdict : "?");
+			color_off(&b, r);
+			bg_strbuf_puts(&b, "  ");
+			put_text(&b, g->reason ? g->reason : "");
+			bg_strbuf_putc(&b, '\n');
+		}
+		bg_strbuf_putc(&b, '\n');
+	}
 	_cleanup_free_ char *summary = bg_report_summary(r);
 	if (!summary)
 		b.oom = true;

@@ -45,6 +45,13 @@ const char *bg_format_name(bg_format f);
 /* "text, json, sarif, codeclimate, junit, github": for usage messages. */
 const char *bg_format_list(void);
 
+/* A verdict over a group of subjects (bootgate check: one per role). */
+typedef struct bg_report_group {
+	const char *name;               /* "web" */
+	const char *verdict;            /* "pass", "fail", "unevaluated" */
+	const char *reason;             /* one line, may be NULL */
+} bg_report_group;
+
 typedef struct bg_report {
 	const char *tool_version;       /* "0.1.0"; NULL = the version built in */
 	const char *command;            /* "lint" (later "audit", "check") */
@@ -55,6 +62,12 @@ typedef struct bg_report {
 	size_t nrules;
 	bg_severity threshold;          /* unsuppressed findings at/above it fail the run */
 	bool color;                     /* text only: ANSI colour (the caller checks isatty) */
+	/* Optional per-group verdicts (NULL/0: none, and every format is as
+	 * without them).  Rendered as a table (text), a "roles" array (JSON),
+	 * run properties.roles (SARIF), a testsuite with one testcase per group
+	 * (JUnit); a group whose verdict is not "pass" fails the run. */
+	const bg_report_group *groups;
+	size_t ngroups;
 } bg_report;
 
 /* Render r in format fmt to out.  Returns 0, BG_E_USAGE for an invalid

@@ -807,6 +807,51 @@ static void test_fingerprints(void)
 	bg_findings_free(&l);
 }
 
+/* Per-role verdicts (bootgate check): every format shows them, and a group
+ * that did not pass fails the run even without a failing finding. */
+static void test_groups(void)
+{
+	bg_findings l = {0};
+	build_findings(&l, 0);
+	bg_report r = make_report(&l, BG_SEV_NONE);
+	r.command = "check";
+	const bg_report_group groups[] = {{"web", "pass", "no finding at or above error"},
+					  {"db", "fail", "5 findings <at> or above error"}};
+	r.groups = groups;
+	r.ngroups = 2;
+	int rc = 0;
+	ok(!bg_report_passed(&r), "a failing group fails the run (threshold none, no failing finding)");
+	char *text = render(BG_FORMAT_TEXT, &r, &rc);
+	ok(text && find_line(text, "ROLE  VERDICT") && find_line(text, "web   pass") && find_line(text, "db    fail"),
+	   "text: a role table");
+	free(text);
+	char *js = render(BG_FORMAT_JSON, &r, &rc);
+	json_object *doc = js ? parse_json(js) : NULL;
+	json_object *roles = doc ? get(doc, "roles") : NULL;
+	ok(roles && json_object_array_length(roles) == 2 && strcmp(str(get(at(roles, 1), "verdict")), "fail") == 0,
+	   "json: a roles array with the verdicts");
+	is_str(doc ? str(get(doc, "verdict")) : NULL, "fail", "json: the run's verdict follows the groups");
+	json_object_put(doc);
+	free(js);
+	char *sarif = render(BG_FORMAT_SARIF, &r, &rc);
+	doc = sarif ? parse_json(sarif) : NULL;
+	json_object *props = doc ? get(at(get(doc, "runs"), 0), "properties") : NULL;
+	ok(props && json_object_array_length(get(props, "roles")) == 2, "sarif: run properties.roles");
+	json_object_put(doc);
+	free(sarif);
+	char *xml = render(BG_FORMAT_JUNIT, &r, &rc);
+	ok(xml && xml_well_formed(xml) && strstr(xml, "<testsuite name=\"bootgate check roles\" tests=\"2\" failures=\"1\"") &&
+	   strstr(xml, "5 findings &lt;at&gt; or above error"),
+	   "junit: a roles testsuite, the failing role a failure with its reason escaped");
+	free(xml);
+	r.groups = NULL;
+	r.ngroups = 0;
+	js = render(BG_FORMAT_JSON, &r, &rc);
+	ok(js && !strstr(js, "\"roles\""), "json: no roles member without groups");
+	free(js);
+	bg_findings_free(&l);
+}
+
 int main(void)
 {
 	const char *testdata = getenv("BOOTGATE_TESTDATA");
@@ -823,5 +868,6 @@ int main(void)
 	test_github();
 	test_verdict_and_errors();
 	test_fingerprints();
+	test_groups();
 	return tap_done();
 }
