@@ -169,8 +169,8 @@ static int job_prepare(role_job *j, bg_error *err)
 		if (found && (r = bg_lintconfig_load(found, rules, nrules, &j->lintcfg, err)) < 0)
 			goto fail;
 	}
-	if ((r = bg_trust_policy_load(rc->trust_policy, &j->trust, err)) < 0 ||
-	    (r = bg_registriesd_load(rc->trust_registries_d, &j->regd, err)) < 0)
+	/* From files, or inline in bootgate.yaml (trust.policy-inline, trust.lookaside). */
+	if ((r = bg_role_config_trust(rc, &j->trust, &j->regd, err)) < 0)
 		goto fail;
 	if (rc->policy && rc->image) {
 		if ((r = bg_policy_load(rc->policy, &j->gate, err)) < 0 ||

@@ -6,6 +6,8 @@
 
 #include "bootgate/limits.h"
 #include "bootgate/reference.h"
+#include "bootgate/registriesd.h"
+#include "bootgate/trust.h"
 #include "bootgate/yamldoc.h"
 #include "util.h"
 
@@ -14,7 +16,7 @@ static const char *const role_keys[] = {"containerfile", "context", "build-args"
 					"platform", "policy", "trust", "failure-threshold", "mirrors", NULL};
 static const char *const default_keys[] = {"build-args", "platform", "policy", "trust",
 					   "failure-threshold", "mirrors", NULL};
-static const char *const trust_keys[] = {"policy", "registries.d", NULL};
+static const char *const trust_keys[] = {"policy", "registries.d", "policy-inline", "lookaside", NULL};
 
 /* A path from the file, resolved against the file's directory.  For an
  * image string only the path of a local transport is resolved
@@ -152,6 +154,178 @@ static int read_threshold(const bg_yaml_node *node, bg_role_config *role, bg_err
 	return 0;
 }
 
+/* ---- trust: files or inline ---------------------------------------------- */
+
+static void json_string(bg_strbuf *b, const char *s)
+{
+	bg_strbuf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			bg_strbuf_putc(b, '\\');
+			bg_strbuf_putc(b, (char)*p);
+		} else if (*p < 0x20) {
+			bg_strbuf_printf(b, "\\u%04x", *p);
+		} else {
+			bg_strbuf_putc(b, (char)*p);
+		}
+	}
+	bg_strbuf_putc(b, '"');
+}
+
+/* YAML → JSON text with policy.json's types: mappings are objects,
+ * sequences arrays, a plain true / false / null (also ~ and empty) the JSON
+ * literal, every other scalar a string (policy.json has no numbers; quote
+ * "true" for the string). */
+static void yaml_to_json(const bg_yaml_node *n, bg_strbuf *b)
+{
+	switch (n->kind) {
+	case BG_YAML_MAPPING:
+		bg_strbuf_putc(b, '{');
+		for (size_t i = 0; i < n->n_pairs; i++) {
+			if (i)
+				bg_strbuf_putc(b, ',');
+			json_string(b, n->pairs[i].key->scalar);
+			bg_strbuf_putc(b, ':');
+			yaml_to_json(n->pairs[i].value, b);
+		}
+		bg_strbuf_putc(b, '}');
+		break;
+	case BG_YAML_SEQUENCE:
+		bg_strbuf_putc(b, '[');
+		for (size_t i = 0; i < n->n_items; i++) {
+			if (i)
+				bg_strbuf_putc(b, ',');
+			yaml_to_json(n->items[i], b);
+		}
+		bg_strbuf_putc(b, ']');
+		break;
+	case BG_YAML_SCALAR:
+		if (n->style == BG_YAML_PLAIN && !n->str_tag &&
+		    (strcmp(n->scalar, "true") == 0 || strcmp(n->scalar, "false") == 0))
+			bg_strbuf_puts(b, n->scalar);
+		else if (!n->str_tag && bg_yamldoc_is_null(n))
+			bg_strbuf_puts(b, "null");
+		else
+			json_string(b, n->scalar);
+		break;
+	}
+}
+
+/* trust.policy-inline: converted to policy.json text and parsed right away,
+ * so that an invalid policy is an error of bootgate.yaml at its line. */
+static int read_policy_inline(const bg_roles_config *cfg, const bg_yaml_node *node, bg_role_config *role,
+			      bg_error *err)
+{
+	int rc = bg_yamldoc_expect(node, BG_YAML_MAPPING, "'trust.policy-inline'", err);
+	if (rc)
+		return rc;
+	bg_strbuf b = {0};
+	yaml_to_json(node, &b);
+	char *json = bg_strbuf_take(&b);
+	char *name = NULL;
+	if (!json || asprintf(&name, "%s:%u:%u: trust.policy-inline", cfg->path, node->line, node->column) < 0) {
+		free(json);
+		return bg_error_set(err, BG_E_NOMEM, "out of memory");
+	}
+	bg_trust_policy *policy = NULL;
+	rc = bg_trust_policy_parse(json, strlen(json), name, &policy, err);
+	bg_trust_policy_free(policy);
+	if (rc) {
+		if (rc == BG_E_USAGE) {
+			err->line = node->line;
+			err->column = node->column;
+		}
+		free(json);
+		free(name);
+		return rc;
+	}
+	free(role->trust_policy_inline);
+	free(role->trust_policy_inline_name);
+	role->trust_policy_inline = json;
+	role->trust_policy_inline_name = name;
+	return 0;
+}
+
+/* trust.lookaside: an https://, http://, file:///absolute or file:relative
+ * URL without spaces or control characters (it goes into a generated
+ * registries.d document). */
+static int read_lookaside(const bg_roles_config *cfg, const bg_yaml_node *node, bg_role_config *role,
+			  bg_error *err)
+{
+	const char *url;
+	int rc = bg_yamldoc_string(node, "'trust.lookaside'", &url, err);
+	if (rc)
+		return rc;
+	bool scheme = bg_str_has_prefix(url, "https://") || bg_str_has_prefix(url, "http://") ||
+		      bg_str_has_prefix(url, "file:");
+	bool clean = true;
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			clean = false;
+	if (!scheme || !clean || strcmp(url, "file:") == 0)
+		return bg_yamldoc_error(node, err, BG_E_USAGE,
+					"'trust.lookaside' is '%s'; give an https://, http:// or file: URL "
+					"without spaces (where the signatures are read)",
+					bg_yamldoc_shown(url).s);
+	char *copy = bg_strdup(url), *file = bg_strdup(cfg->path);
+	if (!copy || !file) {
+		free(copy);
+		free(file);
+		return bg_error_set(err, BG_E_NOMEM, "out of memory");
+	}
+	free(role->trust_lookaside);
+	free(role->trust_lookaside_file);
+	role->trust_lookaside = copy;
+	role->trust_lookaside_file = file;
+	return 0;
+}
+
+/* trust: {policy | policy-inline, registries.d | lookaside}.  A key given
+ * here replaces the defaults' setting of the same kind (file or inline). */
+static int read_trust(const bg_roles_config *cfg, const bg_yaml_node *v, bg_role_config *role, bg_error *err)
+{
+	int rc = bg_yamldoc_check_keys(v, "'trust'", trust_keys, err);
+	if (rc)
+		return rc;
+	const bg_yaml_node *p = bg_yamldoc_get(v, "policy");
+	const bg_yaml_node *pi = bg_yamldoc_get(v, "policy-inline");
+	const bg_yaml_node *d = bg_yamldoc_get(v, "registries.d");
+	const bg_yaml_node *l = bg_yamldoc_get(v, "lookaside");
+	if (p && pi)
+		return bg_yamldoc_error(pi, err, BG_E_USAGE,
+					"'trust' has both 'policy' (line %u) and 'policy-inline': give one", p->line);
+	if (d && l)
+		return bg_yamldoc_error(l, err, BG_E_USAGE,
+					"'trust' has both 'registries.d' (line %u) and 'lookaside': give one", d->line);
+	if (p) {
+		if ((rc = config_path(cfg, p, "'trust.policy'", false, &role->trust_policy, err)))
+			return rc;
+		free(role->trust_policy_inline);
+		free(role->trust_policy_inline_name);
+		role->trust_policy_inline = role->trust_policy_inline_name = NULL;
+	}
+	if (pi) {
+		if ((rc = read_policy_inline(cfg, pi, role, err)))
+			return rc;
+		free(role->trust_policy);
+		role->trust_policy = NULL;
+	}
+	if (d) {
+		if ((rc = config_path(cfg, d, "'trust.registries.d'", false, &role->trust_registries_d, err)))
+			return rc;
+		free(role->trust_lookaside);
+		free(role->trust_lookaside_file);
+		role->trust_lookaside = role->trust_lookaside_file = NULL;
+	}
+	if (l) {
+		if ((rc = read_lookaside(cfg, l, role, err)))
+			return rc;
+		free(role->trust_registries_d);
+		role->trust_registries_d = NULL;
+	}
+	return 0;
+}
+
 /* Applies the keys of a role (or of defaults) to role. */
 static int read_role_keys(const bg_roles_config *cfg, const bg_yaml_node *map, const char *what,
 			  const char *const *allowed, bg_role_config *role, bg_error *err)
@@ -185,15 +359,8 @@ static int read_role_keys(const bg_roles_config *cfg, const bg_yaml_node *map, c
 			rc = read_threshold(v, role, err);
 		else if (strcmp(key, "mirrors") == 0)
 			rc = read_mirrors(cfg, v, role, err);
-		else if (strcmp(key, "trust") == 0) {
-			rc = bg_yamldoc_check_keys(v, "'trust'", trust_keys, err);
-			const bg_yaml_node *p = bg_yamldoc_get(v, "policy");
-			const bg_yaml_node *d = bg_yamldoc_get(v, "registries.d");
-			if (!rc && p)
-				rc = config_path(cfg, p, "'trust.policy'", false, &role->trust_policy, err);
-			if (!rc && d)
-				rc = config_path(cfg, d, "'trust.registries.d'", false, &role->trust_registries_d, err);
-		}
+		else if (strcmp(key, "trust") == 0)
+			rc = read_trust(cfg, v, role, err);
 	}
 	return rc;
 }
@@ -212,6 +379,10 @@ static void role_free(bg_role_config *r)
 	free(r->policy);
 	free(r->trust_policy);
 	free(r->trust_registries_d);
+	free(r->trust_policy_inline);
+	free(r->trust_policy_inline_name);
+	free(r->trust_lookaside);
+	free(r->trust_lookaside_file);
 	for (size_t i = 0; i < r->n_mirrors; i++) {
 		free(r->mirrors[i].repository);
 		free(r->mirrors[i].image);
@@ -226,7 +397,12 @@ static int role_from_defaults(const bg_role_config *d, bg_role_config *r)
 	if ((d->platform && !(r->platform = bg_strdup(d->platform))) ||
 	    (d->policy && !(r->policy = bg_strdup(d->policy))) ||
 	    (d->trust_policy && !(r->trust_policy = bg_strdup(d->trust_policy))) ||
-	    (d->trust_registries_d && !(r->trust_registries_d = bg_strdup(d->trust_registries_d))))
+	    (d->trust_registries_d && !(r->trust_registries_d = bg_strdup(d->trust_registries_d))) ||
+	    (d->trust_policy_inline && !(r->trust_policy_inline = bg_strdup(d->trust_policy_inline))) ||
+	    (d->trust_policy_inline_name &&
+	     !(r->trust_policy_inline_name = bg_strdup(d->trust_policy_inline_name))) ||
+	    (d->trust_lookaside && !(r->trust_lookaside = bg_strdup(d->trust_lookaside))) ||
+	    (d->trust_lookaside_file && !(r->trust_lookaside_file = bg_strdup(d->trust_lookaside_file))))
 		return -1;
 	for (size_t i = 0; i < d->n_mirrors; i++)
 		if (add_mirror(r, d->mirrors[i].repository, d->mirrors[i].image) != 0)
@@ -393,4 +569,59 @@ void bg_roles_config_free(bg_roles_config *cfg)
 	free(cfg->dir);
 	free(cfg->manifest);
 	free(cfg);
+}
+
+/* A registries.d document whose default-docker section is the lookaside
+ * (double-quoted YAML; read_lookaside allowed no control characters). */
+static int inline_registriesd(const bg_role_config *role, bg_registriesd **out, bg_error *err)
+{
+	bg_strbuf b = {0};
+	bg_strbuf_puts(&b, "default-docker:\n  lookaside: \"");
+	for (const char *p = role->trust_lookaside; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			bg_strbuf_putc(&b, '\\');
+		bg_strbuf_putc(&b, *p);
+	}
+	bg_strbuf_puts(&b, "\"\n");
+	_cleanup_free_ char *yaml = bg_strbuf_take(&b);
+	if (!yaml)
+		return bg_error_set(err, BG_E_NOMEM, "out of memory");
+	bg_registriesd *rd = NULL;
+	int rc = bg_registriesd_new(&rd, err);
+	if (rc == 0)
+		rc = bg_registriesd_add(rd, yaml, strlen(yaml),
+					role->trust_lookaside_file ? role->trust_lookaside_file : "trust.lookaside",
+					err);
+	if (rc) {
+		bg_registriesd_free(rd);
+		return rc;
+	}
+	*out = rd;
+	return 0;
+}
+
+int bg_role_config_trust(const bg_role_config *role, bg_trust_policy **policy, bg_registriesd **regd,
+			 bg_error *err)
+{
+	*policy = NULL;
+	*regd = NULL;
+	bg_trust_policy *p = NULL;
+	bg_registriesd *rd = NULL;
+	int rc = role->trust_policy_inline
+			 ? bg_trust_policy_parse(role->trust_policy_inline, strlen(role->trust_policy_inline),
+						 role->trust_policy_inline_name ? role->trust_policy_inline_name
+										: "trust.policy-inline",
+						 &p, err)
+			 : bg_trust_policy_load(role->trust_policy, &p, err);
+	if (rc == 0)
+		rc = role->trust_lookaside ? inline_registriesd(role, &rd, err)
+					   : bg_registriesd_load(role->trust_registries_d, &rd, err);
+	if (rc) {
+		bg_trust_policy_free(p);
+		bg_registriesd_free(rd);
+		return rc;
+	}
+	*policy = p;
+	*regd = rd;
+	return 0;
 }

@@ -19,6 +19,10 @@
  *       platform: linux/amd64
  *       policy: policies/image-mode-baseline.yaml
  *       trust: {policy: ..., registries.d: ...}
+ *       # or inline (mutually exclusive with policy / registries.d):
+ *       # trust:
+ *       #   policy-inline: {default: [{type: reject}], transports: {...}}
+ *       #   lookaside: https://sigs.example.com/sigstore
  *       failure-threshold: warning
  *       mirrors:                          # also in defaults; the role's add to them
  *         registry.redhat.io/rhel9/rhel-bootc: oci:mirror/rhel-bootc:9.6
@@ -34,6 +38,8 @@
 
 #include "bootgate/error.h"
 #include "bootgate/finding.h"
+#include "bootgate/registriesd.h"
+#include "bootgate/trust.h"
 
 #define BG_ROLES_CONFIG_FILENAME "bootgate.yaml"
 
@@ -58,6 +64,17 @@ typedef struct bg_role_config {
 	char *policy;             /* gate policy (audit), or NULL: no audit */
 	char *trust_policy;       /* containers policy.json, or NULL: the system default */
 	char *trust_registries_d; /* registries.d directory, or NULL: the system default */
+	/* trust.policy-inline: the YAML mapping converted to policy.json text
+	 * (already parsed once with bg_trust_policy_parse when the file was
+	 * read, so it is valid), and its name in messages
+	 * ("FILE:LINE:COLUMN: trust.policy-inline").  Excludes trust_policy. */
+	char *trust_policy_inline;
+	char *trust_policy_inline_name;
+	/* trust.lookaside: the default-docker lookaside URL, or NULL; excludes
+	 * trust_registries_d.  A relative "file:PATH" resolves against the
+	 * directory of trust_lookaside_file (the bootgate.yaml it is in). */
+	char *trust_lookaside;
+	char *trust_lookaside_file;
 	bg_severity threshold;
 	bg_role_mirror *mirrors;  /* defaults' then the role's (a role's entry replaces a default's) */
 	size_t n_mirrors;
@@ -79,5 +96,15 @@ const bg_role_config *bg_roles_config_find(const bg_roles_config *cfg, const cha
 /* The mirror of the repository of reference ref (a normalised name), or NULL. */
 const bg_role_mirror *bg_role_config_mirror(const bg_role_config *role, const char *repository);
 void bg_roles_config_free(bg_roles_config *cfg);
+
+/* The trust settings of a role, loaded: the policy from trust_policy_inline
+ * or the trust_policy file (NULL: the system default), the registries.d from
+ * trust_lookaside (a configuration whose default-docker section has that
+ * lookaside, named by the bootgate.yaml) or the trust_registries_d directory
+ * (NULL: the system default).  Errors: bg_trust_policy_load's and
+ * bg_registriesd_load's (BG_E_USAGE for an invalid file).  On error nothing
+ * is returned. */
+int bg_role_config_trust(const bg_role_config *role, bg_trust_policy **policy, bg_registriesd **regd,
+			 bg_error *err);
 
 #endif

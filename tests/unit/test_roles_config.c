@@ -1,6 +1,7 @@
 /* Tests for bootgate.yaml: roles, defaults, path resolution, strictness. */
 #include <string.h>
 
+#include "bootgate/reference.h"
 #include "bootgate/roles_config.h"
 #include "tap.h"
 
@@ -92,6 +93,87 @@ static void test_mirrors(void)
 	bg_roles_config_free(cfg);
 }
 
+static void test_trust_inline(void)
+{
+	bg_error err;
+	bg_roles_config *cfg = parse("defaults:\n"
+				     "  trust:\n"
+				     "    policy-inline:\n"
+				     "      default: [{type: reject}]\n"
+				     "      transports:\n"
+				     "        docker:\n"
+				     "          \"quay.io/team\": [{type: signedBy, keyType: GPGKeys, keyPath: /k.gpg}]\n"
+				     "          registry.example.com: [{type: insecureAcceptAnything}]\n"
+				     "    lookaside: https://sigs.example.com/store\n"
+				     "roles:\n"
+				     "  web: {image: oci:build/web}\n"
+				     "  db:\n"
+				     "    image: oci:build/db\n"
+				     "    trust: {policy: trust/policy.json}\n"
+				     "  cache:\n"
+				     "    image: oci:build/cache\n"
+				     "    trust: {registries.d: trust/registries.d, policy-inline: {default: [{type: reject}]}}\n",
+				     &err);
+	if (!ok(cfg != NULL, "trust.policy-inline and trust.lookaside load"))
+		tap_diag("%s", err.message);
+	if (!cfg)
+		return;
+	const bg_role_config *web = &cfg->roles[0], *db = &cfg->roles[1], *cache = &cfg->roles[2];
+	is_str(web->trust_policy_inline,
+	       "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"quay.io/team\":[{\"type\":"
+	       "\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/k.gpg\"}],\"registry.example.com\":[{\"type\":"
+	       "\"insecureAcceptAnything\"}]}}}",
+	       "policy-inline inherited from defaults, as policy.json text");
+	ok(web->trust_policy_inline_name && strstr(web->trust_policy_inline_name, "repo/bootgate.yaml:4:"),
+	   "the inline policy is named by its file and line");
+	is_str(web->trust_lookaside, "https://sigs.example.com/store", "lookaside inherited from defaults");
+	ok(web->trust_policy == NULL && web->trust_registries_d == NULL, "no files with inline settings");
+
+	bg_trust_policy *tp = NULL;
+	bg_registriesd *rd = NULL;
+	int rc = bg_role_config_trust(web, &tp, &rd, &err);
+	if (!ok(rc == 0 && tp && rd, "the inline trust settings load"))
+		tap_diag("%s", err.message);
+	if (rc == 0) {
+		is_int(tp->n_scopes, 2, "inline policy: two docker scopes");
+		is_int(tp->default_reqs.n == 1 && tp->default_reqs.v[0].type == BG_TRUST_REJECT, 1,
+		       "inline policy: default reject");
+		bg_reference ref = {0};
+		bg_registriesd_choice c = {0};
+		if (bg_reference_parse("quay.io/team/app:1", &ref, &err) == 0 &&
+		    bg_registriesd_lookaside(rd, &ref, &c, &err) == 0) {
+			is_str(c.url, "https://sigs.example.com/store", "lookaside: the default-docker lookaside");
+			is_str(c.section, "default-docker", "lookaside: from the default-docker section");
+			is_str(c.file, "repo/bootgate.yaml", "lookaside: defined in bootgate.yaml");
+		} else {
+			ok(0, "lookaside lookup: %s", err.message);
+		}
+		bg_registriesd_choice_free(&c);
+		bg_reference_free(&ref);
+	}
+	bg_trust_policy_free(tp);
+	bg_registriesd_free(rd);
+
+	is_str(db->trust_policy, "repo/trust/policy.json", "a role's policy file replaces the default's inline policy");
+	ok(db->trust_policy_inline == NULL, "... and the inline text is gone");
+	is_str(db->trust_lookaside, "https://sigs.example.com/store", "... while the default lookaside stays");
+	is_str(cache->trust_registries_d, "repo/trust/registries.d", "a role's registries.d replaces the lookaside");
+	ok(cache->trust_lookaside == NULL, "... and the lookaside is gone");
+	is_str(cache->trust_policy_inline, "{\"default\":[{\"type\":\"reject\"}]}", "a role's own policy-inline");
+	bg_roles_config_free(cfg);
+
+	/* Scalars: plain true/false/null become JSON literals, quoted stay strings. */
+	cfg = parse("roles:\n  a:\n    image: x\n    trust:\n      policy-inline:\n"
+		    "        default: [{type: insecureAcceptAnything}]\n"
+		    "        transports: {docker: {'a\"b\\c': [{type: reject}]}}\n",
+		    &err);
+	if (!ok(cfg != NULL, "keys with quotes and backslashes load"))
+		tap_diag("%s", err.message);
+	if (cfg)
+		ok(strstr(cfg->roles[0].trust_policy_inline, "\"a\\\"b\\\\c\"") != NULL, "JSON strings are escaped");
+	bg_roles_config_free(cfg);
+}
+
 static void expect_error(const char *yaml, const char *needle, const char *name)
 {
 	bg_error err;
@@ -118,6 +200,28 @@ static void test_errors(void)
 	expect_error("roles:\n  a: {image: ''}\n", "empty", "empty image");
 	expect_error("roles:\n  a: {image: x, trust: {policy: p, sigstore: y}}\n", "unknown key 'sigstore'",
 		     "unknown trust key");
+	expect_error("roles:\n  a:\n    image: x\n    trust:\n      policy: p.json\n      policy-inline: {default: []}\n",
+		     "repo/bootgate.yaml:6:", "policy and policy-inline together: error at its line");
+	expect_error("roles:\n  a:\n    image: x\n    trust: {policy: p.json, policy-inline: {}}\n",
+		     "both 'policy' (line 4) and 'policy-inline'", "policy and policy-inline: both named");
+	expect_error("defaults:\n  trust:\n    registries.d: d\n    lookaside: https://s\nroles:\n  a: {image: x}\n",
+		     "repo/bootgate.yaml:4:", "registries.d and lookaside together: error at its line");
+	expect_error("roles:\n  a:\n    image: x\n    trust:\n      policy-inline:\n"
+		     "        default: [{type: reject}]\n        transports: {docker: {x: [{type: signedBy, keyType: GPGKeys, "
+		     "keyPath: /k, signedIdentty: {type: matchExact}}]}}\n",
+		     "repo/bootgate.yaml:6:9: trust.policy-inline", "an invalid inline policy: error with its line");
+	expect_error("roles:\n  a:\n    image: x\n    trust:\n      policy-inline:\n        default: [{type: reject}]\n"
+		     "        transports: {docker: {x: [{type: signedBy, keyType: GPGKeys, keyPath: /k, signedIdentty: {}}]}}\n",
+		     "signedIdentty", "an invalid inline policy: the message names the bad key");
+	expect_error("roles:\n  a: {image: x, trust: {policy-inline: {}}}\n", "default",
+		     "an inline policy without default is refused like policy.json");
+	expect_error("roles:\n  a: {image: x, trust: {policy-inline: [x]}}\n", "mapping",
+		     "policy-inline must be a mapping");
+	expect_error("roles:\n  a: {image: x, trust: {lookaside: ftp://sigs}}\n", "ftp://sigs",
+		     "lookaside with another scheme");
+	expect_error("roles:\n  a: {image: x, trust: {lookaside: 'https://a b'}}\n", "without spaces",
+		     "lookaside with a space");
+	expect_error("roles:\n  a: {image: x, trust: {lookaside: ''}}\n", "lookaside", "empty lookaside");
 	expect_error("", "empty file", "empty file");
 	expect_error("roles:\n  a: {image: x, mirrors: {quay.io/x/y:1.0: oci:m}}\n", "without tag or digest",
 		     "a mirror key with a tag");
@@ -128,6 +232,7 @@ int main(void)
 {
 	test_valid();
 	test_mirrors();
+	test_trust_inline();
 	test_errors();
 	return tap_done();
 }
