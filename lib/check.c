@@ -214,8 +214,12 @@ static bool copy_findings(bg_findings *dst, const bg_findings *src, const char *
 		char where[32] = "";
 		if (f->line)
 			snprintf(where, sizeof where, ":%u", f->line);
-		bg_finding *c = bg_findings_add(dst, f->rule, f->severity, image, 0, 0, "%s%s: %s",
-						f->file ? f->file : "", where, f->message ? f->message : "");
+		const char *file = f->file ? f->file : "", *msg = f->message ? f->message : "";
+		/* Messages that already start with their file keep it once. */
+		bool named = *file && !f->line && bg_str_has_prefix(msg, file);
+		bg_finding *c = named ? bg_findings_add(dst, f->rule, f->severity, image, 0, 0, "%s", msg)
+				      : bg_findings_add(dst, f->rule, f->severity, image, 0, 0, "%s%s: %s",
+							file, where, msg);
 		if (!c)
 			return false;
 		if (f->snippet)
