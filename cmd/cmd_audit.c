@@ -118,52 +118,6 @@ static const struct option audit_options[] = {
 	{0},
 };
 
-static int parse_count(const char *opt, const char *s, unsigned max, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v == 0 || v > max) {
-		fprintf(stderr, "bootgate audit: %s needs a number from 1 to %u, got '%s'\n", opt, max, s);
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
-static void free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
-/* --creds USER[:PASS]; the argument is blanked in argv afterwards. */
-static int take_creds(char *arg, char **user, char **pass)
-{
-	char *colon = strchr(arg, ':');
-	if (arg[0] == ':' || arg[0] == '\0') {
-		fputs("bootgate audit: --creds needs USER[:PASSWORD]\n", stderr);
-		return -1;
-	}
-	if (colon) {
-		*user = bg_strndup(arg, (size_t)(colon - arg));
-		*pass = bg_strdup(colon + 1);
-		memset(colon + 1, '*', strlen(colon + 1));
-	} else {
-		const char *env = getenv("BOOTGATE_REGISTRY_PASSWORD");
-		if (!env) {
-			fputs("bootgate audit: --creds USER without ':PASSWORD' needs "
-			      "$BOOTGATE_REGISTRY_PASSWORD\n", stderr);
-			return -1;
-		}
-		*user = bg_strdup(arg);
-		*pass = bg_strdup(env);
-	}
-	return *user && *pass ? 0 : -1;
-}
-
 /* Text from the image may hold anything: escape control bytes. */
 static void put_safe(FILE *out, const char *s, size_t n)
 {
@@ -391,7 +345,7 @@ int cmd_audit(int argc, char **argv)
 			policy_path = optarg;
 			break;
 		case 'j':
-			if (parse_count("--jobs", optarg, 1024, &lopts.jobs) != 0)
+			if (cli_parse_count("audit", "--jobs", optarg, 1024, &lopts.jobs) != 0)
 				goto out;
 			break;
 		case OPT_CACHE_DIR:
@@ -421,10 +375,10 @@ int cmd_audit(int argc, char **argv)
 			sopts.authfile = optarg;
 			break;
 		case OPT_CREDS:
-			free_secret(user);
-			free_secret(pass);
+			cli_free_secret(user);
+			cli_free_secret(pass);
 			user = pass = NULL;
-			if (take_creds(optarg, &user, &pass) != 0)
+			if (cli_take_creds("audit", optarg, &user, &pass) != 0)
 				goto out;
 			break;
 		case OPT_CERT_DIR:
@@ -441,19 +395,19 @@ int cmd_audit(int argc, char **argv)
 			}
 			break;
 		case OPT_MAX_ATTEMPTS:
-			if (parse_count("--max-attempts", optarg, 86400, &sopts.max_attempts) != 0)
+			if (cli_parse_count("audit", "--max-attempts", optarg, 86400, &sopts.max_attempts) != 0)
 				goto out;
 			break;
 		case OPT_DEADLINE:
-			if (parse_count("--deadline", optarg, 86400, &sopts.deadline_seconds) != 0)
+			if (cli_parse_count("audit", "--deadline", optarg, 86400, &sopts.deadline_seconds) != 0)
 				goto out;
 			break;
 		case OPT_CONNECT_TIMEOUT:
-			if (parse_count("--connect-timeout", optarg, 86400, &sopts.connect_timeout) != 0)
+			if (cli_parse_count("audit", "--connect-timeout", optarg, 86400, &sopts.connect_timeout) != 0)
 				goto out;
 			break;
 		case OPT_LOW_SPEED_TIME:
-			if (parse_count("--low-speed-time", optarg, 86400, &sopts.low_speed_seconds) != 0)
+			if (cli_parse_count("audit", "--low-speed-time", optarg, 86400, &sopts.low_speed_seconds) != 0)
 				goto out;
 			break;
 		case 'q':
@@ -607,7 +561,7 @@ out:
 	bg_source_close(src);
 	bg_platform_free(&platform);
 	bg_progress_free(progress);
-	free_secret(user);
-	free_secret(pass);
+	cli_free_secret(user);
+	cli_free_secret(pass);
 	return rc;
 }

@@ -103,51 +103,6 @@ static const struct option check_options[] = {
 	{0},
 };
 
-static int parse_count(const char *opt, const char *s, unsigned max, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v == 0 || v > max) {
-		fprintf(stderr, "bootgate check: %s needs a number from 1 to %u, got '%s'\n", opt, max, s);
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
-static void free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
-static int take_creds(char *arg, char **user, char **pass)
-{
-	char *colon = strchr(arg, ':');
-	if (arg[0] == ':' || arg[0] == '\0') {
-		fputs("bootgate check: --creds needs USER[:PASSWORD]\n", stderr);
-		return -1;
-	}
-	if (colon) {
-		*user = bg_strndup(arg, (size_t)(colon - arg));
-		*pass = bg_strdup(colon + 1);
-		memset(colon + 1, '*', strlen(colon + 1));
-	} else {
-		const char *env = getenv("BOOTGATE_REGISTRY_PASSWORD");
-		if (!env) {
-			fputs("bootgate check: --creds USER without ':PASSWORD' needs "
-			      "$BOOTGATE_REGISTRY_PASSWORD\n", stderr);
-			return -1;
-		}
-		*user = bg_strdup(arg);
-		*pass = bg_strdup(env);
-	}
-	return *user && *pass ? 0 : -1;
-}
-
 /* Every rule findings can come from: lint, audit and the check's own. */
 static const bg_rule **all_rules(size_t *n)
 {
@@ -268,14 +223,14 @@ int cmd_check(int argc, char **argv)
 				goto out;
 			break;
 		case 'j':
-			if (parse_count("--jobs", optarg, 256, &co.jobs) != 0)
+			if (cli_parse_count("check", "--jobs", optarg, 256, &co.jobs) != 0)
 				goto out;
 			break;
 		case OPT_RECORD: do_record = true; break;
 		case OPT_RECORD_TO: record_to = optarg; break;
 		case OPT_MANIFEST: manifest_arg = optarg; break;
 		case OPT_EXPIRES_IN:
-			if (parse_count("--expires-in", optarg, 3660, &expires_days) != 0)
+			if (cli_parse_count("check", "--expires-in", optarg, 3660, &expires_days) != 0)
 				goto out;
 			break;
 		case 'f':
@@ -291,10 +246,10 @@ int cmd_check(int argc, char **argv)
 		case OPT_NO_CACHE: co.layers.no_cache = true; break;
 		case OPT_AUTHFILE: co.source.authfile = optarg; break;
 		case OPT_CREDS:
-			free_secret(user);
-			free_secret(pass);
+			cli_free_secret(user);
+			cli_free_secret(pass);
 			user = pass = NULL;
-			if (take_creds(optarg, &user, &pass) != 0)
+			if (cli_take_creds("check", optarg, &user, &pass) != 0)
 				goto out;
 			break;
 		case OPT_CERT_DIR: co.source.cert_dir = optarg; break;
@@ -432,7 +387,7 @@ out:
 	bg_check_result_clear(&res);
 	bg_roles_config_free(cfg);
 	bg_strv_free(&names);
-	free_secret(user);
-	free_secret(pass);
+	cli_free_secret(user);
+	cli_free_secret(pass);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "bootgate/progress.h"
 #include "bootgate/source.h"
 #include "commands.h"
+#include "options.h"
 #include "util.h"
 
 static void inspect_usage(FILE *out)
@@ -107,20 +108,6 @@ static const struct option inspect_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
-
-/* A positive count of seconds or attempts, at most 86400. */
-static int parse_count(const char *opt, const char *s, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v == 0 || v > 86400) {
-		fprintf(stderr, "bootgate inspect: %s needs a number from 1 to 86400, got '%s'\n", opt, s);
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
 
 /* Text from an image (labels, created) may hold anything: escape control
  * bytes so a label cannot move the cursor or rewrite the terminal. */
@@ -287,33 +274,6 @@ static int fetch_layers(bg_source *src, const bg_manifest *m, uint64_t *total, b
 	return 0;
 }
 
-/* Split --creds USER[:PASS]; the password comes from the environment when
- * not given.  The argument is then blanked in argv so `ps` does not show
- * it for the rest of the run. */
-static int take_creds(char *arg, char **user, char **pass)
-{
-	char *colon = strchr(arg, ':');
-	if (arg[0] == ':' || arg[0] == '\0') {
-		fputs("bootgate inspect: --creds needs USER[:PASSWORD]\n", stderr);
-		return -1;
-	}
-	if (colon) {
-		*user = bg_strndup(arg, (size_t)(colon - arg));
-		*pass = bg_strdup(colon + 1);
-		memset(colon + 1, '*', strlen(colon + 1));
-	} else {
-		const char *env = getenv("BOOTGATE_REGISTRY_PASSWORD");
-		if (!env) {
-			fputs("bootgate inspect: --creds USER without ':PASSWORD' needs "
-			      "$BOOTGATE_REGISTRY_PASSWORD\n", stderr);
-			return -1;
-		}
-		*user = bg_strdup(arg);
-		*pass = bg_strdup(env);
-	}
-	return *user && *pass ? 0 : -1;
-}
-
 /* The library's messages usually name the source already; say which image
  * only when they do not. */
 static void report_error(const char *image, const bg_error *err)
@@ -322,14 +282,6 @@ static void report_error(const char *image, const bg_error *err)
 		fprintf(stderr, "bootgate inspect: %s\n", err->message);
 	else
 		fprintf(stderr, "bootgate inspect: %s: %s\n", image, err->message);
-}
-
-static void free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -367,10 +319,10 @@ int cmd_inspect(int argc, char **argv)
 			sopts.authfile = optarg;
 			break;
 		case OPT_CREDS:
-			free_secret(user);
-			free_secret(pass);
+			cli_free_secret(user);
+			cli_free_secret(pass);
 			user = pass = NULL;
-			if (take_creds(optarg, &user, &pass) != 0)
+			if (cli_take_creds("inspect", optarg, &user, &pass) != 0)
 				goto out;
 			break;
 		case OPT_CERT_DIR:
@@ -387,19 +339,19 @@ int cmd_inspect(int argc, char **argv)
 			}
 			break;
 		case OPT_MAX_ATTEMPTS:
-			if (parse_count("--max-attempts", optarg, &sopts.max_attempts) != 0)
+			if (cli_parse_count("inspect", "--max-attempts", optarg, 86400, &sopts.max_attempts) != 0)
 				goto out;
 			break;
 		case OPT_DEADLINE:
-			if (parse_count("--deadline", optarg, &sopts.deadline_seconds) != 0)
+			if (cli_parse_count("inspect", "--deadline", optarg, 86400, &sopts.deadline_seconds) != 0)
 				goto out;
 			break;
 		case OPT_CONNECT_TIMEOUT:
-			if (parse_count("--connect-timeout", optarg, &sopts.connect_timeout) != 0)
+			if (cli_parse_count("inspect", "--connect-timeout", optarg, 86400, &sopts.connect_timeout) != 0)
 				goto out;
 			break;
 		case OPT_LOW_SPEED_TIME:
-			if (parse_count("--low-speed-time", optarg, &sopts.low_speed_seconds) != 0)
+			if (cli_parse_count("inspect", "--low-speed-time", optarg, 86400, &sopts.low_speed_seconds) != 0)
 				goto out;
 			break;
 		case 'q':
@@ -493,7 +445,7 @@ out:
 	bg_source_close(src);
 	bg_platform_free(&platform);
 	bg_progress_free(progress);
-	free_secret(user);
-	free_secret(pass);
+	cli_free_secret(user);
+	cli_free_secret(pass);
 	return rc;
 }

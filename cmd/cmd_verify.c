@@ -19,6 +19,7 @@
 #include "bootgate/source.h"
 #include "bootgate/trust.h"
 #include "commands.h"
+#include "options.h"
 #include "util.h"
 
 #define MAX_PINS 64
@@ -110,51 +111,6 @@ static const struct option verify_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
-
-static int parse_count(const char *opt, const char *s, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v == 0 || v > 86400) {
-		fprintf(stderr, "bootgate verify: %s needs a number from 1 to 86400, got '%s'\n", opt, s);
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
-static void free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
-static int take_creds(char *arg, char **user, char **pass)
-{
-	char *colon = strchr(arg, ':');
-	if (arg[0] == ':' || arg[0] == '\0') {
-		fputs("bootgate verify: --creds needs USER[:PASSWORD]\n", stderr);
-		return -1;
-	}
-	if (colon) {
-		*user = bg_strndup(arg, (size_t)(colon - arg));
-		*pass = bg_strdup(colon + 1);
-		memset(colon + 1, '*', strlen(colon + 1));
-	} else {
-		const char *env = getenv("BOOTGATE_REGISTRY_PASSWORD");
-		if (!env) {
-			fputs("bootgate verify: --creds USER without ':PASSWORD' needs "
-			      "$BOOTGATE_REGISTRY_PASSWORD\n", stderr);
-			return -1;
-		}
-		*user = bg_strdup(arg);
-		*pass = bg_strdup(env);
-	}
-	return *user && *pass ? 0 : -1;
-}
 
 /* A fingerprint: 40 hex digits, spaces allowed (the signature layer
  * normalises and validates again). */
@@ -529,10 +485,10 @@ int cmd_verify(int argc, char **argv)
 			break;
 		case OPT_AUTHFILE: sopts.authfile = optarg; break;
 		case OPT_CREDS:
-			free_secret(user);
-			free_secret(pass);
+			cli_free_secret(user);
+			cli_free_secret(pass);
 			user = pass = NULL;
-			if (take_creds(optarg, &user, &pass) != 0)
+			if (cli_take_creds("verify", optarg, &user, &pass) != 0)
 				goto out;
 			break;
 		case OPT_CERT_DIR: sopts.cert_dir = optarg; break;
@@ -547,19 +503,19 @@ int cmd_verify(int argc, char **argv)
 			}
 			break;
 		case OPT_MAX_ATTEMPTS:
-			if (parse_count("--max-attempts", optarg, &sopts.max_attempts) != 0)
+			if (cli_parse_count("verify", "--max-attempts", optarg, 86400, &sopts.max_attempts) != 0)
 				goto out;
 			break;
 		case OPT_DEADLINE:
-			if (parse_count("--deadline", optarg, &sopts.deadline_seconds) != 0)
+			if (cli_parse_count("verify", "--deadline", optarg, 86400, &sopts.deadline_seconds) != 0)
 				goto out;
 			break;
 		case OPT_CONNECT_TIMEOUT:
-			if (parse_count("--connect-timeout", optarg, &sopts.connect_timeout) != 0)
+			if (cli_parse_count("verify", "--connect-timeout", optarg, 86400, &sopts.connect_timeout) != 0)
 				goto out;
 			break;
 		case OPT_LOW_SPEED_TIME:
-			if (parse_count("--low-speed-time", optarg, &sopts.low_speed_seconds) != 0)
+			if (cli_parse_count("verify", "--low-speed-time", optarg, 86400, &sopts.low_speed_seconds) != 0)
 				goto out;
 			break;
 		case 'q': break; /* nothing is drawn; accepted for symmetry with inspect */
@@ -695,7 +651,7 @@ out:
 		bg_reference_free(&identity);
 	bg_platform_free(&platform);
 	bg_strv_free(&pins);
-	free_secret(user);
-	free_secret(pass);
+	cli_free_secret(user);
+	cli_free_secret(pass);
 	return rc;
 }

@@ -1,4 +1,5 @@
-/* bootgate CLI — shared output options. */
+/* bootgate CLI — options shared by the commands: outputs, thresholds,
+ * counts, registry credentials. */
 #include "options.h"
 
 #include <errno.h>
@@ -6,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "util.h"
 
 int cli_outputs_add_format(cli_outputs *o, const char *name)
 {
@@ -107,6 +110,51 @@ int cli_parse_threshold(const char *name, bg_severity *out)
 		return -1;
 	}
 	return 0;
+}
+
+int cli_parse_count(const char *cmd, const char *opt, const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v == 0 || v > max) {
+		fprintf(stderr, "bootgate %s: %s needs a number from 1 to %u, got '%s'\n", cmd, opt, max, s);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int cli_take_creds(const char *cmd, char *arg, char **user, char **pass)
+{
+	char *colon = strchr(arg, ':');
+	if (arg[0] == ':' || arg[0] == '\0') {
+		fprintf(stderr, "bootgate %s: --creds needs USER[:PASSWORD]\n", cmd);
+		return -1;
+	}
+	if (colon) {
+		*user = bg_strndup(arg, (size_t)(colon - arg));
+		*pass = bg_strdup(colon + 1);
+		memset(colon + 1, '*', strlen(colon + 1));
+	} else {
+		const char *env = getenv("BOOTGATE_REGISTRY_PASSWORD");
+		if (!env) {
+			fprintf(stderr, "bootgate %s: --creds USER without ':PASSWORD' needs "
+				"$BOOTGATE_REGISTRY_PASSWORD\n", cmd);
+			return -1;
+		}
+		*user = bg_strdup(arg);
+		*pass = bg_strdup(env);
+	}
+	return *user && *pass ? 0 : -1;
+}
+
+void cli_free_secret(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
 }
 
 bool cli_stdout_color(void)

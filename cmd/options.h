@@ -32,6 +32,17 @@ int cli_outputs_write(const cli_outputs *o, const bg_report *r);
 
 int cli_parse_threshold(const char *name, bg_severity *out);
 
+/* A whole number from 1 to max for option opt of command cmd; prints the
+ * error and returns -1 otherwise. */
+int cli_parse_count(const char *cmd, const char *opt, const char *s, unsigned max, unsigned *out);
+
+/* --creds USER[:PASSWORD] (the password from $BOOTGATE_REGISTRY_PASSWORD
+ * when not given).  The password is blanked in argv at once, so `ps` does
+ * not show it for the rest of the run; free both with cli_free_secret. */
+int cli_take_creds(const char *cmd, char *arg, char **user, char **pass);
+/* Wipes and frees a secret; accepts NULL. */
+void cli_free_secret(char *s);
+
 /* Colour for text on stdout: a tty and NO_COLOR unset. */
 bool cli_stdout_color(void);
 
