@@ -262,61 +262,6 @@ static void print_files(FILE *out, const bg_imageview *view, const bg_pathset *p
 	free(list);
 }
 
-/* The paths the scan needs: the policy's, plus every path a required or
- * forbidden rule watches (to know whether it is a directory in the image,
- * which decides -w → dir=/path= and whether the kernel accepts the rule). */
-static int build_pathset(const bg_policy *policy, bg_pathset **out, bg_error *err)
-{
-	bg_pathset *ps = NULL;
-	int rc = bg_pathset_new(&ps, err);
-	if (rc < 0)
-		return rc;
-	if ((rc = bg_pathset_add_defaults(ps, err)) < 0)
-		goto fail;
-	size_t n = 0;
-	char **paths = bg_policy_paths_of_interest(policy, &n);
-	if (!paths) {
-		rc = bg_error_set(err, BG_E_NOMEM, "out of memory");
-		goto fail;
-	}
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = bg_pathset_add(ps, paths[i], err);
-	bg_policy_paths_free(paths);
-	if (rc < 0)
-		goto fail;
-	for (size_t i = 0; i < policy->n_required + policy->n_forbidden; i++) {
-		const char *text = i < policy->n_required ? policy->required[i].rule
-							  : policy->forbidden[i - policy->n_required].rule;
-		if (!text)
-			continue;
-		char **argv = NULL;
-		int argc = 0;
-		if (bg_auditrules_tokenize(text, strlen(text), &argv, &argc) < 0) {
-			rc = bg_error_set(err, BG_E_NOMEM, "out of memory");
-			goto fail;
-		}
-		for (int a = 0; a + 1 < argc && rc == 0; a++) {
-			const char *v = NULL;
-			if (strcmp(argv[a], "-w") == 0)
-				v = argv[a + 1];
-			else if (strcmp(argv[a], "-F") == 0 && (bg_str_has_prefix(argv[a + 1], "dir=") ||
-								 bg_str_has_prefix(argv[a + 1], "path=")))
-				v = strchr(argv[a + 1], '=') + 1;
-			if (v && v[0] == '/' && !strstr(v, "..") && !strpbrk(v, "*?[")) {
-				rc = bg_pathset_add(ps, v, err);
-			}
-		}
-		bg_auditrules_argv_free(argv);
-		if (rc < 0)
-			goto fail;
-	}
-	*out = ps;
-	return 0;
-fail:
-	bg_pathset_free(ps);
-	return rc;
-}
-
 int cmd_audit(int argc, char **argv)
 {
 	const char *policy_path = NULL, *platform_arg = NULL, *threshold_arg = NULL;
@@ -451,7 +396,7 @@ int cmd_audit(int argc, char **argv)
 	}
 	/* The policy first: a broken policy is a usage error before any I/O. */
 	if (bg_policy_load(policy_path, &policy, &err) < 0 ||
-	    bg_audit_policy_check(policy, &err) < 0 || build_pathset(policy, &ps, &err) < 0) {
+	    bg_audit_policy_check(policy, &err) < 0 || bg_audit_pathset(policy, &ps, &err) < 0) {
 		fprintf(stderr, "bootgate audit: %s\n", err.message);
 		rc = err.status == BG_E_NOMEM ? 3 : 2;
 		goto out;

@@ -76,59 +76,6 @@ static char *dir_of(const char *path)
 	return bg_strndup(path, (size_t)(slash - path));
 }
 
-/* The paths the scan needs: the defaults, the policy's, and every path a
- * required or forbidden rule watches (as `bootgate audit` scans). */
-static int build_pathset(const bg_policy *policy, bg_pathset **out, bg_error *err)
-{
-	bg_pathset *ps = NULL;
-	int rc = bg_pathset_new(&ps, err);
-	if (rc < 0)
-		return rc;
-	if ((rc = bg_pathset_add_defaults(ps, err)) < 0)
-		goto fail;
-	size_t n = 0;
-	char **paths = bg_policy_paths_of_interest(policy, &n);
-	if (!paths) {
-		rc = bg_error_set(err, BG_E_NOMEM, "out of memory");
-		goto fail;
-	}
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = bg_pathset_add(ps, paths[i], err);
-	bg_policy_paths_free(paths);
-	if (rc < 0)
-		goto fail;
-	for (size_t i = 0; i < policy->n_required + policy->n_forbidden; i++) {
-		const char *text = i < policy->n_required ? policy->required[i].rule
-							  : policy->forbidden[i - policy->n_required].rule;
-		if (!text)
-			continue;
-		char **argv = NULL;
-		int argc = 0;
-		if (bg_auditrules_tokenize(text, strlen(text), &argv, &argc) < 0) {
-			rc = bg_error_set(err, BG_E_NOMEM, "out of memory");
-			goto fail;
-		}
-		for (int a = 0; a + 1 < argc && rc == 0; a++) {
-			const char *v = NULL;
-			if (strcmp(argv[a], "-w") == 0)
-				v = argv[a + 1];
-			else if (strcmp(argv[a], "-F") == 0 && (bg_str_has_prefix(argv[a + 1], "dir=") ||
-								 bg_str_has_prefix(argv[a + 1], "path=")))
-				v = strchr(argv[a + 1], '=') + 1;
-			if (v && v[0] == '/' && !strstr(v, "..") && !strpbrk(v, "*?["))
-				rc = bg_pathset_add(ps, v, err);
-		}
-		bg_auditrules_argv_free(argv);
-		if (rc < 0)
-			goto fail;
-	}
-	*out = ps;
-	return 0;
-fail:
-	bg_pathset_free(ps);
-	return rc;
-}
-
 static int policy_hash(const char *path, char **out, bg_error *err)
 {
 	_cleanup_free_ char *data = NULL;
@@ -175,7 +122,7 @@ static int job_prepare(role_job *j, bg_error *err)
 	if (rc->policy && rc->image) {
 		if ((r = bg_policy_load(rc->policy, &j->gate, err)) < 0 ||
 		    (r = bg_audit_policy_check(j->gate, err)) < 0 ||
-		    (r = build_pathset(j->gate, &j->interest, err)) < 0 ||
+		    (r = bg_audit_pathset(j->gate, &j->interest, err)) < 0 ||
 		    (r = policy_hash(rc->policy, &j->out->policy_hash, err)) < 0)
 			goto fail;
 	}

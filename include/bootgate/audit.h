@@ -84,6 +84,12 @@ typedef struct bg_audit_result {
  * or BG_E_USAGE when a policy rule cannot be read at all (it is checked
  * against the image's arch: a rule naming a syscall the arch lacks is a
  * not-applicable verdict, not an error). */
+/* The paths a scan for this policy needs: the default paths of interest, the
+ * policy's own, and every path a required or forbidden rule watches (whether
+ * it is a directory in the image decides -w -> dir=/path= and whether the
+ * kernel accepts the rule).  Free with bg_pathset_free. */
+int bg_audit_pathset(const bg_policy *policy, bg_pathset **out, bg_error *err);
+
 int bg_audit_evaluate(const bg_policy *policy, const bg_audit_input *in, bg_audit_result *out,
 		      bg_error *err);
 void bg_audit_result_clear(bg_audit_result *r);
