@@ -83,14 +83,6 @@ enum {
 	OPT_NO_CACHE,
 	OPT_SHOW_FILES,
 	OPT_PLATFORM,
-	OPT_AUTHFILE,
-	OPT_CREDS,
-	OPT_CERT_DIR,
-	OPT_TLS_VERIFY,
-	OPT_MAX_ATTEMPTS,
-	OPT_DEADLINE,
-	OPT_CONNECT_TIMEOUT,
-	OPT_LOW_SPEED_TIME,
 	OPT_LIST_RULES,
 };
 
@@ -104,14 +96,8 @@ static const struct option audit_options[] = {
 	{"failure-threshold", required_argument, NULL, 't'},
 	{"format", required_argument, NULL, 'f'},
 	{"output", required_argument, NULL, 'o'},
-	{"authfile", required_argument, NULL, OPT_AUTHFILE},
-	{"creds", required_argument, NULL, OPT_CREDS},
-	{"cert-dir", required_argument, NULL, OPT_CERT_DIR},
-	{"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
-	{"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
-	{"deadline", required_argument, NULL, OPT_DEADLINE},
-	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-	{"low-speed-time", required_argument, NULL, OPT_LOW_SPEED_TIME},
+	CLI_REGISTRY_ACCESS_OPTIONS,
+	CLI_REGISTRY_TUNING_OPTIONS,
 	{"quiet", no_argument, NULL, 'q'},
 	{"list-rules", no_argument, NULL, OPT_LIST_RULES},
 	{"help", no_argument, NULL, 'h'},
@@ -285,6 +271,11 @@ int cmd_audit(int argc, char **argv)
 	memset(&res, 0, sizeof res);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "p:j:t:f:o:qh", audit_options, NULL)) != -1) {
+		int taken = cli_registry_option("audit", opt, optarg, &sopts, &user, &pass);
+		if (taken < 0)
+			goto out;
+		if (taken > 0)
+			continue;
 		switch (opt) {
 		case 'p':
 			policy_path = optarg;
@@ -314,45 +305,6 @@ int cmd_audit(int argc, char **argv)
 			break;
 		case 'o':
 			if (cli_outputs_set_path(&outputs, optarg) != 0)
-				goto out;
-			break;
-		case OPT_AUTHFILE:
-			sopts.authfile = optarg;
-			break;
-		case OPT_CREDS:
-			cli_free_secret(user);
-			cli_free_secret(pass);
-			user = pass = NULL;
-			if (cli_take_creds("audit", optarg, &user, &pass) != 0)
-				goto out;
-			break;
-		case OPT_CERT_DIR:
-			sopts.cert_dir = optarg;
-			break;
-		case OPT_TLS_VERIFY:
-			if (!optarg || strcmp(optarg, "true") == 0) {
-				sopts.insecure = false;
-			} else if (strcmp(optarg, "false") == 0) {
-				sopts.insecure = true;
-			} else {
-				fprintf(stderr, "bootgate audit: --tls-verify takes true or false, got '%s'\n", optarg);
-				goto out;
-			}
-			break;
-		case OPT_MAX_ATTEMPTS:
-			if (cli_parse_count("audit", "--max-attempts", optarg, 86400, &sopts.max_attempts) != 0)
-				goto out;
-			break;
-		case OPT_DEADLINE:
-			if (cli_parse_count("audit", "--deadline", optarg, 86400, &sopts.deadline_seconds) != 0)
-				goto out;
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			if (cli_parse_count("audit", "--connect-timeout", optarg, 86400, &sopts.connect_timeout) != 0)
-				goto out;
-			break;
-		case OPT_LOW_SPEED_TIME:
-			if (cli_parse_count("audit", "--low-speed-time", optarg, 86400, &sopts.low_speed_seconds) != 0)
 				goto out;
 			break;
 		case 'q':

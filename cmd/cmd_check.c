@@ -76,10 +76,6 @@ enum {
 	OPT_EXPIRES_IN,
 	OPT_CACHE_DIR,
 	OPT_NO_CACHE,
-	OPT_AUTHFILE,
-	OPT_CREDS,
-	OPT_CERT_DIR,
-	OPT_TLS_VERIFY,
 };
 
 static const struct option check_options[] = {
@@ -95,10 +91,7 @@ static const struct option check_options[] = {
 	{"failure-threshold", required_argument, NULL, 't'},
 	{"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
 	{"no-cache", no_argument, NULL, OPT_NO_CACHE},
-	{"authfile", required_argument, NULL, OPT_AUTHFILE},
-	{"creds", required_argument, NULL, OPT_CREDS},
-	{"cert-dir", required_argument, NULL, OPT_CERT_DIR},
-	{"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
+	CLI_REGISTRY_ACCESS_OPTIONS,
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -216,6 +209,11 @@ int cmd_check(int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:r:j:f:o:t:h", check_options, NULL)) != -1) {
+		int taken = cli_registry_option("check", opt, optarg, &co.source, &user, &pass);
+		if (taken < 0)
+			goto out;
+		if (taken > 0)
+			continue;
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'r':
@@ -244,25 +242,6 @@ int cmd_check(int argc, char **argv)
 		case 't': threshold_arg = optarg; break;
 		case OPT_CACHE_DIR: co.layers.cache_dir = optarg; break;
 		case OPT_NO_CACHE: co.layers.no_cache = true; break;
-		case OPT_AUTHFILE: co.source.authfile = optarg; break;
-		case OPT_CREDS:
-			cli_free_secret(user);
-			cli_free_secret(pass);
-			user = pass = NULL;
-			if (cli_take_creds("check", optarg, &user, &pass) != 0)
-				goto out;
-			break;
-		case OPT_CERT_DIR: co.source.cert_dir = optarg; break;
-		case OPT_TLS_VERIFY:
-			if (!optarg || strcmp(optarg, "true") == 0) {
-				co.source.insecure = false;
-			} else if (strcmp(optarg, "false") == 0) {
-				co.source.insecure = true;
-			} else {
-				fprintf(stderr, "bootgate check: --tls-verify takes true or false, got '%s'\n", optarg);
-				goto out;
-			}
-			break;
 		case 'h':
 			check_usage(stdout);
 			rc = 0;

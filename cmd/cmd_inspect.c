@@ -81,14 +81,6 @@ enum {
 	OPT_RAW = 256,
 	OPT_PLATFORM,
 	OPT_FETCH_BLOBS,
-	OPT_AUTHFILE,
-	OPT_CREDS,
-	OPT_CERT_DIR,
-	OPT_TLS_VERIFY,
-	OPT_MAX_ATTEMPTS,
-	OPT_DEADLINE,
-	OPT_CONNECT_TIMEOUT,
-	OPT_LOW_SPEED_TIME,
 };
 
 static const struct option inspect_options[] = {
@@ -96,14 +88,8 @@ static const struct option inspect_options[] = {
 	{"raw", no_argument, NULL, OPT_RAW},
 	{"platform", required_argument, NULL, OPT_PLATFORM},
 	{"fetch-blobs", no_argument, NULL, OPT_FETCH_BLOBS},
-	{"authfile", required_argument, NULL, OPT_AUTHFILE},
-	{"creds", required_argument, NULL, OPT_CREDS},
-	{"cert-dir", required_argument, NULL, OPT_CERT_DIR},
-	{"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
-	{"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
-	{"deadline", required_argument, NULL, OPT_DEADLINE},
-	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-	{"low-speed-time", required_argument, NULL, OPT_LOW_SPEED_TIME},
+	CLI_REGISTRY_ACCESS_OPTIONS,
+	CLI_REGISTRY_TUNING_OPTIONS,
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -298,6 +284,11 @@ int cmd_inspect(int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "f:qh", inspect_options, NULL)) != -1) {
+		int taken = cli_registry_option("inspect", opt, optarg, &sopts, &user, &pass);
+		if (taken < 0)
+			goto out;
+		if (taken > 0)
+			continue;
 		switch (opt) {
 		case 'f':
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
@@ -314,45 +305,6 @@ int cmd_inspect(int argc, char **argv)
 			break;
 		case OPT_FETCH_BLOBS:
 			fetch_blobs = true;
-			break;
-		case OPT_AUTHFILE:
-			sopts.authfile = optarg;
-			break;
-		case OPT_CREDS:
-			cli_free_secret(user);
-			cli_free_secret(pass);
-			user = pass = NULL;
-			if (cli_take_creds("inspect", optarg, &user, &pass) != 0)
-				goto out;
-			break;
-		case OPT_CERT_DIR:
-			sopts.cert_dir = optarg;
-			break;
-		case OPT_TLS_VERIFY:
-			if (!optarg || strcmp(optarg, "true") == 0) {
-				sopts.insecure = false;
-			} else if (strcmp(optarg, "false") == 0) {
-				sopts.insecure = true;
-			} else {
-				fprintf(stderr, "bootgate inspect: --tls-verify takes true or false, got '%s'\n", optarg);
-				goto out;
-			}
-			break;
-		case OPT_MAX_ATTEMPTS:
-			if (cli_parse_count("inspect", "--max-attempts", optarg, 86400, &sopts.max_attempts) != 0)
-				goto out;
-			break;
-		case OPT_DEADLINE:
-			if (cli_parse_count("inspect", "--deadline", optarg, 86400, &sopts.deadline_seconds) != 0)
-				goto out;
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			if (cli_parse_count("inspect", "--connect-timeout", optarg, 86400, &sopts.connect_timeout) != 0)
-				goto out;
-			break;
-		case OPT_LOW_SPEED_TIME:
-			if (cli_parse_count("inspect", "--low-speed-time", optarg, 86400, &sopts.low_speed_seconds) != 0)
-				goto out;
 			break;
 		case 'q':
 			quiet = true;

@@ -81,14 +81,6 @@ enum {
 	OPT_FINGERPRINT,
 	OPT_FINGERPRINT_FILE,
 	OPT_PLATFORM,
-	OPT_AUTHFILE,
-	OPT_CREDS,
-	OPT_CERT_DIR,
-	OPT_TLS_VERIFY,
-	OPT_MAX_ATTEMPTS,
-	OPT_DEADLINE,
-	OPT_CONNECT_TIMEOUT,
-	OPT_LOW_SPEED_TIME,
 };
 
 static const struct option verify_options[] = {
@@ -99,14 +91,8 @@ static const struct option verify_options[] = {
 	{"fingerprint-file", required_argument, NULL, OPT_FINGERPRINT_FILE},
 	{"platform", required_argument, NULL, OPT_PLATFORM},
 	{"format", required_argument, NULL, 'f'},
-	{"authfile", required_argument, NULL, OPT_AUTHFILE},
-	{"creds", required_argument, NULL, OPT_CREDS},
-	{"cert-dir", required_argument, NULL, OPT_CERT_DIR},
-	{"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
-	{"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
-	{"deadline", required_argument, NULL, OPT_DEADLINE},
-	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-	{"low-speed-time", required_argument, NULL, OPT_LOW_SPEED_TIME},
+	CLI_REGISTRY_ACCESS_OPTIONS,
+	CLI_REGISTRY_TUNING_OPTIONS,
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -463,6 +449,11 @@ int cmd_verify(int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "f:qh", verify_options, NULL)) != -1) {
+		int taken = cli_registry_option("verify", opt, optarg, &sopts, &user, &pass);
+		if (taken < 0)
+			goto out;
+		if (taken > 0)
+			continue;
 		switch (opt) {
 		case OPT_POLICY: policy_path = optarg; break;
 		case OPT_REGISTRIES_D: regd_dir = optarg; break;
@@ -482,41 +473,6 @@ int cmd_verify(int argc, char **argv)
 				goto out;
 			}
 			json = strcmp(optarg, "json") == 0;
-			break;
-		case OPT_AUTHFILE: sopts.authfile = optarg; break;
-		case OPT_CREDS:
-			cli_free_secret(user);
-			cli_free_secret(pass);
-			user = pass = NULL;
-			if (cli_take_creds("verify", optarg, &user, &pass) != 0)
-				goto out;
-			break;
-		case OPT_CERT_DIR: sopts.cert_dir = optarg; break;
-		case OPT_TLS_VERIFY:
-			if (!optarg || strcmp(optarg, "true") == 0) {
-				sopts.insecure = false;
-			} else if (strcmp(optarg, "false") == 0) {
-				sopts.insecure = true;
-			} else {
-				fprintf(stderr, "bootgate verify: --tls-verify takes true or false, got '%s'\n", optarg);
-				goto out;
-			}
-			break;
-		case OPT_MAX_ATTEMPTS:
-			if (cli_parse_count("verify", "--max-attempts", optarg, 86400, &sopts.max_attempts) != 0)
-				goto out;
-			break;
-		case OPT_DEADLINE:
-			if (cli_parse_count("verify", "--deadline", optarg, 86400, &sopts.deadline_seconds) != 0)
-				goto out;
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			if (cli_parse_count("verify", "--connect-timeout", optarg, 86400, &sopts.connect_timeout) != 0)
-				goto out;
-			break;
-		case OPT_LOW_SPEED_TIME:
-			if (cli_parse_count("verify", "--low-speed-time", optarg, 86400, &sopts.low_speed_seconds) != 0)
-				goto out;
 			break;
 		case 'q': break; /* nothing is drawn; accepted for symmetry with inspect */
 		case 'h':

@@ -157,6 +157,46 @@ void cli_free_secret(char *s)
 	}
 }
 
+int cli_registry_option(const char *cmd, int opt, char *arg, bg_source_options *o, char **user,
+			char **pass)
+{
+	switch (opt) {
+	case CLI_OPT_AUTHFILE:
+		o->authfile = arg;
+		return 1;
+	case CLI_OPT_CREDS:
+		cli_free_secret(*user);
+		cli_free_secret(*pass);
+		*user = *pass = NULL;
+		/* arg is argv's own string: blanking it hides the password. */
+		return cli_take_creds(cmd, arg, user, pass) == 0 ? 1 : -1;
+	case CLI_OPT_CERT_DIR:
+		o->cert_dir = arg;
+		return 1;
+	case CLI_OPT_TLS_VERIFY:
+		if (!arg || strcmp(arg, "true") == 0)
+			o->insecure = false;
+		else if (strcmp(arg, "false") == 0)
+			o->insecure = true;
+		else {
+			fprintf(stderr, "bootgate %s: --tls-verify takes true or false, got '%s'\n", cmd, arg);
+			return -1;
+		}
+		return 1;
+	case CLI_OPT_MAX_ATTEMPTS:
+		return cli_parse_count(cmd, "--max-attempts", arg, 86400, &o->max_attempts) == 0 ? 1 : -1;
+	case CLI_OPT_DEADLINE:
+		return cli_parse_count(cmd, "--deadline", arg, 86400, &o->deadline_seconds) == 0 ? 1 : -1;
+	case CLI_OPT_CONNECT_TIMEOUT:
+		return cli_parse_count(cmd, "--connect-timeout", arg, 86400, &o->connect_timeout) == 0 ? 1 : -1;
+	case CLI_OPT_LOW_SPEED_TIME:
+		return cli_parse_count(cmd, "--low-speed-time", arg, 86400, &o->low_speed_seconds) == 0 ? 1
+														 : -1;
+	default:
+		return 0;
+	}
+}
+
 bool cli_stdout_color(void)
 {
 	const char *nc = getenv("NO_COLOR");

@@ -9,6 +9,7 @@
 
 #include "bootgate/finding.h"
 #include "bootgate/report.h"
+#include "bootgate/source.h"
 
 #define CLI_MAX_OUTPUTS 16
 
@@ -42,6 +43,37 @@ int cli_parse_count(const char *cmd, const char *opt, const char *s, unsigned ma
 int cli_take_creds(const char *cmd, char *arg, char **user, char **pass);
 /* Wipes and frees a secret; accepts NULL. */
 void cli_free_secret(char *s);
+
+/* Registry options shared by the commands that read images: getopt values
+ * (above every command's own) and their `struct option` entries.  ACCESS:
+ * --authfile --creds --cert-dir --tls-verify[=BOOL]; TUNING: --max-attempts
+ * --deadline --connect-timeout --low-speed-time. */
+enum {
+	CLI_OPT_AUTHFILE = 0x1000,
+	CLI_OPT_CREDS,
+	CLI_OPT_CERT_DIR,
+	CLI_OPT_TLS_VERIFY,
+	CLI_OPT_MAX_ATTEMPTS,
+	CLI_OPT_DEADLINE,
+	CLI_OPT_CONNECT_TIMEOUT,
+	CLI_OPT_LOW_SPEED_TIME,
+};
+#define CLI_REGISTRY_ACCESS_OPTIONS                                              \
+	{"authfile", required_argument, NULL, CLI_OPT_AUTHFILE},                 \
+	{"creds", required_argument, NULL, CLI_OPT_CREDS},                       \
+	{"cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR},                 \
+	{"tls-verify", optional_argument, NULL, CLI_OPT_TLS_VERIFY}
+#define CLI_REGISTRY_TUNING_OPTIONS                                              \
+	{"max-attempts", required_argument, NULL, CLI_OPT_MAX_ATTEMPTS},         \
+	{"deadline", required_argument, NULL, CLI_OPT_DEADLINE},                 \
+	{"connect-timeout", required_argument, NULL, CLI_OPT_CONNECT_TIMEOUT},   \
+	{"low-speed-time", required_argument, NULL, CLI_OPT_LOW_SPEED_TIME}
+
+/* Applies a registry option to o (credentials into *user / *pass, replacing
+ * earlier ones; free them with cli_free_secret).  Returns 1 when opt is one
+ * of them, 0 when it is not, -1 for a bad value (message printed). */
+int cli_registry_option(const char *cmd, int opt, char *arg, bg_source_options *o, char **user,
+			char **pass);
 
 /* Colour for text on stdout: a tty and NO_COLOR unset. */
 bool cli_stdout_color(void);
