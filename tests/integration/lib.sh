@@ -344,3 +344,27 @@ push_test_images() {
 
 # sha256_of FILE: "sha256:<hex>".
 sha256_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
+
+# mklayer DIR TAR: a layer tar of DIR's tree, owned by root, mtime 0, modes
+# kept, in a stable order, so test images are the same on every run (for
+# `umoci raw add-layer`).
+mklayer() {
+	python3 - "$1" "$2" <<'PY'
+import os, sys, tarfile
+src, out = sys.argv[1], sys.argv[2]
+with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
+    for root, dirs, files in os.walk(src):
+        dirs.sort()
+        for n in sorted(dirs) + sorted(files):
+            p = os.path.join(root, n)
+            ti = t.gettarinfo(p, arcname=os.path.relpath(p, src))
+            ti.uid = ti.gid = 0
+            ti.uname = ti.gname = "root"
+            ti.mtime = 0
+            if ti.isfile():
+                with open(p, "rb") as f:
+                    t.addfile(ti, f)
+            else:
+                t.addfile(ti)
+PY
+}

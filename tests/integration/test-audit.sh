@@ -19,29 +19,6 @@ STIG=$SRC/policies/rhel9-stig-audit.yaml
 L=$WORK/oci
 umoci init --layout "$L" >/dev/null
 
-# mklayer DIR TAR: a layer tar of DIR's tree, owned by root, modes kept
-# (umoci insert writes tars without the end-of-archive marker, which the
-# layer scanner refuses, so the tars are written here).
-mklayer() {
-	python3 - "$1" "$2" <<'PY'
-import os, sys, tarfile
-src, out = sys.argv[1], sys.argv[2]
-with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
-    for root, dirs, files in os.walk(src):
-        dirs.sort()
-        for n in sorted(dirs) + sorted(files):
-            p = os.path.join(root, n)
-            ti = t.gettarinfo(p, arcname=os.path.relpath(p, src))
-            ti.uid = ti.gid = 0
-            ti.uname = ti.gname = "root"
-            ti.mtime = 0
-            if ti.isfile():
-                with open(p, "rb") as f:
-                    t.addfile(ti, f)
-            else:
-                t.addfile(ti)
-PY
-}
 
 # mkimage TAG ARCH DIR...: one layer per DIR, in order.
 mkimage() {

@@ -43,26 +43,6 @@ gpg --batch --export "$FPR" >"$KEY" 2>/dev/null
 # --- images (umoci, layer tars written by python's tarfile) -------------------------
 L=$WORK/oci
 umoci init --layout "$L" >/dev/null
-mklayer() {
-	python3 - "$1" "$2" <<'PY'
-import os, sys, tarfile
-src, out = sys.argv[1], sys.argv[2]
-with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
-    for root, dirs, files in os.walk(src):
-        dirs.sort()
-        for n in sorted(dirs) + sorted(files):
-            p = os.path.join(root, n)
-            ti = t.gettarinfo(p, arcname=os.path.relpath(p, src))
-            ti.uid = ti.gid = 0
-            ti.uname = ti.gname = "root"
-            ti.mtime = 0
-            if ti.isfile():
-                with open(p, "rb") as f:
-                    t.addfile(ti, f)
-            else:
-                t.addfile(ti)
-PY
-}
 mkimage() { # mkimage TAG DIR...: one layer per DIR
 	local tag=$1 d i=0
 	shift
